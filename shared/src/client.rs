@@ -1,0 +1,51 @@
+//! Connecting to a server, with errors that say which address failed and why.
+
+use crate::addr::HostPort;
+use crate::error::NetError;
+use std::io;
+use std::net::TcpStream;
+use std::time::Duration;
+
+/// How long a client waits for a TCP handshake before giving up on one address.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+// ANCHOR: connect
+/// Resolves `addr` and connects to the first of its addresses that answers.
+///
+/// `localhost` may resolve to `::1` *and* `127.0.0.1`; a server listening on only one
+/// of them refuses the other, so we try each in turn, like Python's
+/// `socket.create_connection`. `start_hint` tells the user how to start the server
+/// if nothing is listening, e.g. "start it with `cargo run -p lesson03-threaded-server`".
+pub fn connect(addr: &HostPort, start_hint: &str) -> anyhow::Result<TcpStream> {
+    let mut last_err = None;
+    for candidate in addr.resolve()? {
+        match TcpStream::connect_timeout(&candidate, CONNECT_TIMEOUT) {
+            Ok(stream) => return Ok(stream),
+            Err(err) => last_err = Some(err),
+        }
+    }
+    let err = last_err.unwrap_or_else(|| io::Error::other("no addresses to try"));
+    Err(connect_error(addr, err, start_hint).into())
+}
+// ANCHOR_END: connect
+
+/// Wraps a failed `connect` in a [`NetError`] with a hint for the usual causes.
+pub fn connect_error(addr: &HostPort, err: io::Error, start_hint: &str) -> NetError {
+    let hint = match err.kind() {
+        io::ErrorKind::ConnectionRefused => Some(format!(
+            "nothing is listening on {addr}: is the server running? ({start_hint})"
+        )),
+        io::ErrorKind::TimedOut => {
+            Some("no answer: check the address, and that no firewall drops the packets".into())
+        }
+        io::ErrorKind::AddrNotAvailable => {
+            Some("that address cannot be reached from this machine".into())
+        }
+        _ => None,
+    };
+    NetError {
+        action: format!("cannot connect to {addr}"),
+        hint,
+        source: err,
+    }
+}

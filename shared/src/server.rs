@@ -1,0 +1,296 @@
+//! What every lesson server does besides its protocol: bind, announce, log, shut down.
+
+use crate::addr::HostPort;
+use crate::error::{is_timeout, NetError};
+use std::fmt::Display;
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::Duration;
+
+/// How often a waiting server checks for shutdown when it cannot be woken directly
+/// (a blocking `accept`, a `read` with a timeout). Small enough to stop well within
+/// two seconds, large enough to cost nothing while idle.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
+
+// ANCHOR: bind
+/// Binds a TCP listener to `addr`, explaining the usual failures.
+///
+/// `std` sets `SO_REUSEADDR` on Unix before binding, so a restarted server can bind
+/// again at once even while old connections linger in `TIME_WAIT`.
+pub fn bind_tcp(addr: &HostPort) -> anyhow::Result<TcpListener> {
+    let mut last_err = None;
+    for candidate in addr.resolve()? {
+        match TcpListener::bind(candidate) {
+            Ok(listener) => return Ok(listener),
+            Err(err) => last_err = Some(err),
+        }
+    }
+    let err = last_err.unwrap_or_else(|| io::Error::other("no addresses to try"));
+    Err(bind_error(addr, err).into())
+}
+// ANCHOR_END: bind
+
+/// Binds a UDP socket to `addr`; the same errors as [`bind_tcp`].
+pub fn bind_udp(addr: &HostPort) -> anyhow::Result<UdpSocket> {
+    let mut last_err = None;
+    for candidate in addr.resolve()? {
+        match UdpSocket::bind(candidate) {
+            Ok(socket) => return Ok(socket),
+            Err(err) => last_err = Some(err),
+        }
+    }
+    let err = last_err.unwrap_or_else(|| io::Error::other("no addresses to try"));
+    Err(bind_error(addr, err).into())
+}
+
+/// Wraps a failed `bind` in a [`NetError`] with a hint for the usual causes.
+pub fn bind_error(addr: &HostPort, err: io::Error) -> NetError {
+    let hint = match err.kind() {
+        io::ErrorKind::AddrInUse => Some(format!(
+            "another program (an earlier run of this server?) is using port {}; stop it, \
+             or choose another port, e.g. --bind {}:0 for any free one",
+            addr.port,
+            addr.host_for_display()
+        )),
+        io::ErrorKind::AddrNotAvailable => Some(
+            "that IP address is not one of this machine's; use 127.0.0.1 (this machine only) \
+             or 0.0.0.0 (every interface)"
+                .into(),
+        ),
+        io::ErrorKind::PermissionDenied if addr.port < 1024 => Some(
+            "ports below 1024 are reserved for system services and need administrator \
+             rights; use a port from 1024 to 65535"
+                .into(),
+        ),
+        _ => None,
+    };
+    NetError {
+        action: format!("cannot listen on {addr}"),
+        hint,
+        source: err,
+    }
+}
+
+impl HostPort {
+    /// The host as it appears before `:PORT` (IPv6 in brackets).
+    fn host_for_display(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        }
+    }
+}
+
+// ANCHOR: announce
+/// Prints `Listening on IP:PORT`, the first line of every server, and flushes it.
+///
+/// The address is the one the OS actually bound: with `--bind 127.0.0.1:0` the OS
+/// picks a free port, and this line is how a person, or a test, learns which.
+pub fn announce(local: SocketAddr) {
+    log(format_args!("Listening on {local}"));
+}
+// ANCHOR_END: announce
+
+/// Prints one log line on stdout and flushes it.
+///
+/// `println!` panics if stdout is gone (a closed pipe); a server must not crash
+/// because nobody reads its log, so errors are ignored here.
+pub fn log(line: impl Display) {
+    let mut out = io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+// ANCHOR: shutdown
+/// A shutdown signal shared by a server's threads: set once, seen by all.
+///
+/// Cloning is cheap (it is an `Arc`). [`Shutdown::on_signals`] sets it on Ctrl-C
+/// (SIGINT) and SIGTERM; tests create one with [`Shutdown::new`] and call
+/// [`Shutdown::trigger`] themselves.
+#[derive(Clone, Debug, Default)]
+pub struct Shutdown {
+    /// The flag, and a condition variable to wake threads waiting on it at once.
+    state: Arc<(Mutex<bool>, Condvar)>,
+}
+
+impl Shutdown {
+    /// A signal that only [`Shutdown::trigger`] sets.
+    pub fn new() -> Shutdown {
+        Shutdown::default()
+    }
+
+    /// A signal set by Ctrl-C or SIGTERM. Call once per process.
+    pub fn on_signals() -> anyhow::Result<Shutdown> {
+        let shutdown = Shutdown::new();
+        let handle = shutdown.clone();
+        ctrlc::set_handler(move || handle.trigger())
+            .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
+        Ok(shutdown)
+    }
+
+    /// Asks every thread to stop, and wakes those sleeping in [`Shutdown::wait_timeout`].
+    pub fn trigger(&self) {
+        let (flag, wake) = &*self.state;
+        *flag.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        wake.notify_all();
+    }
+
+    /// Has shutdown been asked for?
+    pub fn is_triggered(&self) -> bool {
+        *self.state.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sleeps up to `timeout`, waking early on shutdown. Returns whether shutdown was asked.
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        let (flag, wake) = &*self.state;
+        let guard = flag.lock().unwrap_or_else(PoisonError::into_inner);
+        let (guard, _) = wake
+            .wait_timeout_while(guard, timeout, |stop| !*stop)
+            .unwrap_or_else(PoisonError::into_inner);
+        *guard
+    }
+}
+// ANCHOR_END: shutdown
+
+// ANCHOR: incoming
+/// Accepts connections until `shutdown` is triggered.
+///
+/// A blocking `accept()` cannot be interrupted portably, so the listener is put in
+/// non-blocking mode: `accept` then returns `WouldBlock` at once when nobody is
+/// waiting, and we wait on the shutdown signal for [`POLL_INTERVAL`] before asking
+/// again. A shutdown is thus noticed within 50 ms, not "at the next connection".
+pub fn incoming_until<'a>(
+    listener: &'a TcpListener,
+    shutdown: &'a Shutdown,
+) -> io::Result<Incoming<'a>> {
+    listener.set_nonblocking(true)?;
+    Ok(Incoming { listener, shutdown })
+}
+
+/// The iterator returned by [`incoming_until`].
+pub struct Incoming<'a> {
+    /// The non-blocking listener.
+    listener: &'a TcpListener,
+    /// Ends the iteration when set.
+    shutdown: &'a Shutdown,
+}
+
+impl Iterator for Incoming<'_> {
+    type Item = io::Result<(TcpStream, SocketAddr)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.shutdown.is_triggered() {
+                return None;
+            }
+            match self.listener.accept() {
+                Ok((stream, peer)) => {
+                    // On some systems (BSD, macOS) an accepted socket inherits the
+                    // listener's non-blocking mode; our handlers expect blocking reads.
+                    return Some(stream.set_nonblocking(false).map(|()| (stream, peer)));
+                }
+                Err(err) if is_timeout(&err) => {
+                    self.shutdown.wait_timeout(POLL_INTERVAL);
+                }
+                // The client gave up before we accepted it: not our problem.
+                Err(err) if is_transient_accept_error(&err) => {}
+                Err(err) => {
+                    // e.g. "too many open files": report it, and pause so that a
+                    // persistent error does not turn into a busy loop.
+                    self.shutdown.wait_timeout(POLL_INTERVAL);
+                    return Some(Err(err));
+                }
+            }
+        }
+    }
+}
+// ANCHOR_END: incoming
+
+fn is_transient_accept_error(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::thread;
+    use std::time::Instant;
+
+    #[test]
+    fn wait_timeout_wakes_on_trigger() {
+        let shutdown = Shutdown::new();
+        let waiter = {
+            let shutdown = shutdown.clone();
+            thread::spawn(move || shutdown.wait_timeout(Duration::from_secs(30)))
+        };
+        shutdown.trigger();
+        assert!(waiter.join().unwrap(), "the waiter should see the shutdown");
+    }
+
+    #[test]
+    fn wait_timeout_without_trigger_returns_false() {
+        assert!(!Shutdown::new().wait_timeout(Duration::from_millis(1)));
+    }
+
+    #[test]
+    fn incoming_yields_connections_then_stops_on_shutdown() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shutdown = Shutdown::new();
+        let client = TcpStream::connect(addr).unwrap();
+        let mut incoming = incoming_until(&listener, &shutdown).unwrap();
+        let (accepted, peer) = incoming.next().unwrap().unwrap();
+        assert_eq!(peer, client.local_addr().unwrap());
+        assert_eq!(accepted.peer_addr().unwrap(), client.local_addr().unwrap());
+
+        let stopper = {
+            let shutdown = shutdown.clone();
+            thread::spawn(move || shutdown.trigger())
+        };
+        let started = Instant::now();
+        assert!(incoming.next().is_none(), "shutdown must end the iteration");
+        stopper.join().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn port_in_use_is_explained() {
+        let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = HostPort::parse(&taken.local_addr().unwrap().to_string()).unwrap();
+        let err = bind_tcp(&addr).unwrap_err();
+        let net = err.downcast_ref::<NetError>().expect("a NetError");
+        assert_eq!(net.kind(), io::ErrorKind::AddrInUse);
+        let line = crate::cli::error_line(&err);
+        assert!(
+            line.starts_with(&format!("error: cannot listen on {addr}: ")),
+            "{line}"
+        );
+        assert!(line.contains("--bind 127.0.0.1:0"), "{line}");
+    }
+
+    #[test]
+    fn refused_connection_is_explained() {
+        // Bind, note the port, close: now nothing listens there.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = HostPort::parse(&format!("127.0.0.1:{port}")).unwrap();
+        let err = crate::client::connect(&addr, "start it with `cargo run -p x`").unwrap_err();
+        let line = crate::cli::error_line(&err);
+        assert!(
+            line.contains(&format!("cannot connect to {addr}")),
+            "{line}"
+        );
+        assert!(line.contains("is the server running?"), "{line}");
+        assert!(line.contains("cargo run -p x"), "{line}");
+    }
+}

@@ -1,0 +1,1 @@
+//! Cross-lesson tests live in `tests/`; this library is empty on purpose.
