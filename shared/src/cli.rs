@@ -1,9 +1,29 @@
 //! How every netlessons binary ends: exit 0, or one `error:` line and exit 1.
 //!
-//! Usage errors (bad flags) are clap's job and exit with 2 before `run` starts.
+//! Usage errors (bad flags) exit with 2 before any work starts: [`parse_args`].
 
 use crate::error::NetError;
 use std::process::ExitCode;
+
+/// Parses the command line; on a usage error prints the error *and* the usage line,
+/// then exits with status 2. `--help` and `--version` print and exit 0.
+///
+/// clap alone prints the usage only for some errors (a missing argument) and not
+/// others (an invalid `--bind` value); a beginner should always see the right form.
+pub fn parse_args<A: clap::Parser>() -> A {
+    match A::try_parse() {
+        Ok(args) => args,
+        Err(err) if !err.use_stderr() => err.exit(), // --help, --version
+        Err(err) => {
+            let text = err.render().to_string();
+            eprint!("{text}");
+            if !text.contains("Usage:") {
+                eprintln!("\n{}", A::command().render_usage());
+            }
+            std::process::exit(2);
+        }
+    }
+}
 
 /// Turns `main`'s result into an exit code, printing failures as one line on stderr:
 /// `error: ACTION: CAUSE: CAUSE...; hint: HINT`.

@@ -49,3 +49,25 @@ pub fn connect_error(addr: &HostPort, err: io::Error, start_hint: &str) -> NetEr
         source: err,
     }
 }
+
+/// The messages a lesson client sends: the words given as arguments, or else the lines
+/// of standard input, prompting with `prompt` when a person is typing at a terminal.
+pub fn input_lines(
+    words: Vec<String>,
+    prompt: Option<&'static str>,
+) -> Box<dyn Iterator<Item = io::Result<String>>> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !words.is_empty() {
+        return Box::new(words.into_iter().map(Ok));
+    }
+    let stdin = io::stdin();
+    let prompt = prompt.filter(|_| stdin.is_terminal());
+    let mut lines = stdin.lock().lines();
+    Box::new(std::iter::from_fn(move || {
+        if let Some(prompt) = prompt {
+            print!("{prompt}");
+            let _ = io::stdout().flush();
+        }
+        lines.next()
+    }))
+}

@@ -182,3 +182,32 @@ impl Drop for ServerProcess {
         let _ = self.child.wait();
     }
 }
+
+/// Finds an external tool (`nc`, `python3`, `curl`) for tests that talk to real peers.
+///
+/// Returns `None` when it is missing on a learner's machine, so those tests skip
+/// with a note; on CI (`CI` set) a missing tool is a failure, since CI installs them.
+pub fn tool(name: &str) -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|path| path.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{name} is not installed, but CI must install it (.ci/run)"
+        );
+        eprintln!("note: {name} is not installed; skipping the test that uses it");
+    }
+    found
+}
+
+/// Reads from `stream` until `len` bytes have arrived or `PATIENCE` runs out.
+pub fn read_exactly(stream: &mut impl Read, len: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; len];
+    stream
+        .read_exact(&mut buf)
+        .unwrap_or_else(|e| panic!("expected {len} bytes: {e}"));
+    buf
+}

@@ -14,7 +14,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = shared::cli::parse_args::<Args>();
     if args.list {
         print!("{}", lesson01_socket_basics::api_table());
         return ExitCode::SUCCESS;
