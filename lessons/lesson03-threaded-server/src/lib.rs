@@ -1,0 +1,208 @@
+//! Lesson 3: a thread per connection, the tutorials' `tcplink` server.
+//!
+//! Lesson 2's server could talk to one client at a time, because the thread that
+//! calls `accept` was busy talking. The tutorials' fix: after each `accept`, start a
+//! new thread to talk to that client, and go straight back to `accept`. Each
+//! thread may block on its own client as long as it likes; the others don't notice.
+//!
+//! The protocol is the tutorials' own, so their Python clients work unchanged:
+//! the server greets with `Welcome!`, answers each message `NAME` with
+//! `Hello, NAME!`, and closes the connection on `exit` (or `disconnect`).
+//!
+//! A real server needs more than the tutorial shows, and this one has it:
+//! message framing ([`messages`]), a limit on threads, an idle timeout, a line
+//! length limit, survival of a panicking handler, and a clean Ctrl-C.
+
+pub mod messages;
+pub mod naive;
+
+use messages::{Event, Messages};
+use shared::framing::write_line;
+use shared::server::{incoming_until, log, Shutdown};
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+/// The longest message accepted, in bytes.
+pub const MAX_LINE: usize = 4096;
+
+/// What the server says to a client over the connection limit.
+pub const BUSY: &str = "error: server busy, try again later";
+
+/// How long a reply may wait for a client that does not read; after that the
+/// connection is given up (a client that never reads must not pin a thread).
+const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How the server behaves; the command-line flags fill it in.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Pause before each reply (the tutorial's `time.sleep(1)`), to make concurrency visible.
+    pub delay: Duration,
+    /// At most this many clients are served at once; more are told the server is busy.
+    pub max_connections: usize,
+    /// A client that sends nothing for this long is disconnected.
+    pub idle_timeout: Duration,
+    /// The longest message accepted, in bytes.
+    pub max_line: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            delay: Duration::ZERO,
+            max_connections: 256,
+            idle_timeout: Duration::from_secs(60),
+            max_line: MAX_LINE,
+        }
+    }
+}
+
+/// The code that talks to one client; [`tcplink`] in this lesson.
+pub type Handler = fn(TcpStream, SocketAddr, &Config, &Shutdown) -> io::Result<()>;
+
+/// Serves the greeting protocol until `shutdown`, one thread per client.
+pub fn serve(listener: &TcpListener, config: &Config, shutdown: &Shutdown) -> io::Result<()> {
+    serve_with(listener, config, shutdown, tcplink)
+}
+
+// ANCHOR: serve
+/// Accepts clients and runs `handler` for each on a thread of its own, until `shutdown`.
+///
+/// At most `config.max_connections` handlers run at once: each thread costs memory
+/// (its stack) and the system limits threads per process, so an unbounded server can
+/// be knocked over by simply opening connections. On shutdown, stops accepting and
+/// waits for every handler to finish; handlers see the same signal and say goodbye.
+pub fn serve_with(
+    listener: &TcpListener,
+    config: &Config,
+    shutdown: &Shutdown,
+    handler: Handler,
+) -> io::Result<()> {
+    let active = Arc::new(AtomicUsize::new(0));
+    let mut workers: Vec<(SocketAddr, JoinHandle<()>)> = Vec::new();
+    for accepted in incoming_until(listener, shutdown)? {
+        let (stream, peer) = match accepted {
+            Ok(conn) => conn,
+            Err(err) => {
+                log(format_args!("accept failed: {err}"));
+                continue;
+            }
+        };
+        reap_finished(&mut workers);
+        let Some(slot) = Slot::take(&active, config.max_connections) else {
+            refuse_busy(stream, peer);
+            continue;
+        };
+        log(format_args!("Accept new connection from {peer}..."));
+        let (config, shutdown) = (config.clone(), shutdown.clone());
+        let spawned = thread::Builder::new()
+            .name(format!("client {peer}"))
+            .spawn(move || {
+                let _slot = slot; // released when the thread ends, even by a panic
+                if let Err(err) = handler(stream, peer, &config, &shutdown) {
+                    log(format_args!("Connection from {peer} lost: {err}"));
+                }
+                log(format_args!("Connection from {peer} closed."));
+            });
+        match spawned {
+            Ok(worker) => workers.push((peer, worker)),
+            // The stream and slot went into the closure and were dropped with it.
+            Err(err) => log(format_args!("cannot start a thread for {peer}: {err}")),
+        }
+    }
+    for (peer, worker) in workers {
+        join_worker(peer, worker);
+    }
+    Ok(())
+}
+// ANCHOR_END: serve
+
+/// Joins the workers that have finished, reporting any that panicked.
+fn reap_finished(workers: &mut Vec<(SocketAddr, JoinHandle<()>)>) {
+    let (finished, running) = std::mem::take(workers)
+        .into_iter()
+        .partition(|(_, worker)| worker.is_finished());
+    *workers = running;
+    for (peer, worker) in finished {
+        join_worker(peer, worker);
+    }
+}
+
+fn join_worker(peer: SocketAddr, worker: JoinHandle<()>) {
+    if worker.join().is_err() {
+        // The panic message itself was printed on stderr by the panic hook.
+        log(format_args!(
+            "Connection from {peer} closed: its handler panicked (the server carries on)"
+        ));
+    }
+}
+
+/// Tells a client over the limit that the server is busy, and closes.
+fn refuse_busy(mut stream: TcpStream, peer: SocketAddr) {
+    log(format_args!("Refused connection from {peer}: server busy"));
+    // A fresh connection's send buffer is empty: this short write cannot block.
+    let _ = write_line(&mut stream, BUSY);
+}
+
+/// One of `max_connections` places; given back when dropped.
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    fn take(active: &Arc<AtomicUsize>, max: usize) -> Option<Slot> {
+        active
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Slot(Arc::clone(active)))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+// ANCHOR: tcplink
+/// Talks to one client: the tutorials' `tcplink`, with limits and a goodbye.
+pub fn tcplink(
+    stream: TcpStream,
+    _peer: SocketAddr,
+    config: &Config,
+    shutdown: &Shutdown,
+) -> io::Result<()> {
+    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    let mut conn = Messages::new(stream, config.max_line, config.idle_timeout);
+    write_line(conn.stream(), "Welcome!")?;
+    let goodbye = loop {
+        match conn.next(shutdown)? {
+            Event::Message(text) if is_exit(&text) => return Ok(()),
+            Event::Message(name) => {
+                if !config.delay.is_zero() {
+                    shutdown.wait_timeout(config.delay); // the tutorial's time.sleep(1)
+                }
+                write_line(conn.stream(), &format!("Hello, {name}!"))?;
+            }
+            Event::End => return Ok(()),
+            Event::TooLong { limit } => {
+                break format!("error: message too long (limit {limit} bytes)")
+            }
+            Event::Idle => {
+                let secs = config.idle_timeout.as_secs_f64();
+                break format!("error: nothing received for {secs} s, closing the connection");
+            }
+            Event::Shutdown => break "server shutting down".to_string(),
+        }
+    };
+    write_line(conn.stream(), &goodbye)
+}
+// ANCHOR_END: tcplink
+
+/// `exit` ends a session; `disconnect` is the other tutorial's word for it.
+pub fn is_exit(message: &str) -> bool {
+    matches!(message.trim(), "exit" | "disconnect")
+}
