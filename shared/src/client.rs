@@ -17,9 +17,19 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// `socket.create_connection`. `start_hint` tells the user how to start the server
 /// if nothing is listening, e.g. "start it with `cargo run -p lesson03-threaded-server`".
 pub fn connect(addr: &HostPort, start_hint: &str) -> anyhow::Result<TcpStream> {
+    connect_timeout(addr, CONNECT_TIMEOUT, start_hint)
+}
+// ANCHOR_END: connect
+
+/// [`connect`], giving up on each address after `timeout`.
+pub fn connect_timeout(
+    addr: &HostPort,
+    timeout: Duration,
+    start_hint: &str,
+) -> anyhow::Result<TcpStream> {
     let mut last_err = None;
     for candidate in addr.resolve()? {
-        match TcpStream::connect_timeout(&candidate, CONNECT_TIMEOUT) {
+        match TcpStream::connect_timeout(&candidate, timeout) {
             Ok(stream) => return Ok(stream),
             Err(err) => last_err = Some(err),
         }
@@ -27,7 +37,6 @@ pub fn connect(addr: &HostPort, start_hint: &str) -> anyhow::Result<TcpStream> {
     let err = last_err.unwrap_or_else(|| io::Error::other("no addresses to try"));
     Err(connect_error(addr, err, start_hint).into())
 }
-// ANCHOR_END: connect
 
 /// Wraps a failed `connect` in a [`NetError`] with a hint for the usual causes.
 pub fn connect_error(addr: &HostPort, err: io::Error, start_hint: &str) -> NetError {

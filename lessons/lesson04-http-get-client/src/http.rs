@@ -1,0 +1,281 @@
+//! HTTP/1.1 on the wire: the request we send, the response head we read.
+//!
+//! An HTTP message is text lines ending in `\r\n`: a first line, header lines
+//! `Name: value`, an empty line, then the body. The head tells how long the body
+//! is; see [`crate::body`].
+
+use std::fmt;
+use std::io::{self, BufRead, Read};
+
+/// The most we read of a response head (status line and headers) before giving up.
+/// Real heads are a few hundred bytes; a server sending more is broken or hostile.
+pub const MAX_HEAD: u64 = 64 * 1024;
+
+// ANCHOR: request
+/// The bytes of a GET request for `path` on `host` (the `Host` header's value).
+///
+/// `Host` is required in HTTP/1.1: one IP address may serve many sites.
+/// `Connection: close` asks the server to close the connection after the response,
+/// as the tutorial does; the body's length still comes from the headers when given.
+pub fn get_request(host: &str, path: &str) -> Vec<u8> {
+    format!(
+        "GET {path} HTTP/1.1\r\n\
+         Host: {host}\r\n\
+         User-Agent: netlessons-lesson04/{}\r\n\
+         Accept: */*\r\n\
+         Connection: close\r\n\
+         \r\n",
+        env!("CARGO_PKG_VERSION")
+    )
+    .into_bytes()
+}
+// ANCHOR_END: request
+
+/// A response's status line and headers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Head {
+    /// `HTTP/1.1` or `HTTP/1.0`.
+    pub version: String,
+    /// The status code, e.g. 200.
+    pub status: u16,
+    /// The reason phrase, e.g. `OK`; informative only.
+    pub reason: String,
+    /// The headers in the order received; names as sent.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Head {
+    /// The first header named `name`, compared without regard to case
+    /// (`Content-Length`, `content-length` and `CONTENT-LENGTH` are the same header).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of the headers named `name`.
+    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl fmt::Display for Head {
+    /// The head as it came, one line per header, without the final empty line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} {} {}", self.version, self.status, self.reason)?;
+        for (name, value) in &self.headers {
+            writeln!(f, "{name}: {value}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What can be wrong with a response, beyond I/O errors.
+#[derive(Debug)]
+pub enum HttpError {
+    /// The first line is not `HTTP/1.x CODE REASON`.
+    BadStatusLine(String),
+    /// A header line has no colon, or the head is not text.
+    BadHeader(String),
+    /// The head did not end within [`MAX_HEAD`] bytes.
+    HeadTooLarge,
+    /// The connection closed before the head was complete.
+    NoResponse,
+    /// The body's framing headers make no sense.
+    BadFraming(String),
+    /// A chunk size line is not hexadecimal.
+    BadChunk(String),
+    /// The connection closed before the whole body arrived.
+    Truncated {
+        /// What was missing, in words.
+        what: String,
+    },
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HttpError::BadStatusLine(line) => write!(
+                f,
+                "malformed status line {line:?} (expected e.g. \"HTTP/1.1 200 OK\"): is this an HTTP server?"
+            ),
+            HttpError::BadHeader(line) => write!(f, "malformed header line {line:?}"),
+            HttpError::HeadTooLarge => {
+                write!(f, "response head larger than {} KiB", MAX_HEAD / 1024)
+            }
+            HttpError::NoResponse => {
+                write!(f, "the server closed the connection without a response")
+            }
+            HttpError::BadFraming(why) => write!(f, "cannot tell where the body ends: {why}"),
+            HttpError::BadChunk(line) => write!(f, "bad chunk size line {line:?}"),
+            HttpError::Truncated { what } => write!(f, "response truncated: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for HttpError {}
+
+impl From<HttpError> for io::Error {
+    fn from(err: HttpError) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, err)
+    }
+}
+
+// ANCHOR: read_head
+/// Reads a response head: the status line, then header lines up to an empty line.
+///
+/// Reads through a `BufRead`, so the bytes after the head (the start of the body)
+/// stay buffered for the body reader. At most [`MAX_HEAD`] bytes are read.
+pub fn read_head(input: &mut impl BufRead) -> Result<Head, io::Error> {
+    let mut limited = input.take(MAX_HEAD);
+    let status_line = match read_line(&mut limited)? {
+        Some(line) => line,
+        None => return Err(HttpError::NoResponse.into()),
+    };
+    let (version, status, reason) = parse_status_line(&status_line)?;
+    let mut headers = Vec::new();
+    loop {
+        let line = read_line(&mut limited)?.ok_or(HttpError::Truncated {
+            what: "the connection closed inside the headers".into(),
+        })?;
+        if line.is_empty() {
+            break; // the empty line ends the head
+        }
+        let (name, value) = line
+            .split_once(':')
+            .filter(|(name, _)| !name.is_empty() && !name.contains(char::is_whitespace))
+            .ok_or_else(|| HttpError::BadHeader(line.clone()))?;
+        headers.push((name.to_string(), value.trim().to_string()));
+    }
+    Ok(Head {
+        version,
+        status,
+        reason,
+        headers,
+    })
+}
+// ANCHOR_END: read_head
+
+/// One line without its `\r\n` (or bare `\n`); `None` at end of stream before any byte.
+fn read_line(input: &mut io::Take<&mut impl BufRead>) -> Result<Option<String>, io::Error> {
+    let mut line = Vec::new();
+    input.read_until(b'\n', &mut line)?;
+    if line.is_empty() {
+        if input.limit() == 0 {
+            return Err(HttpError::HeadTooLarge.into());
+        }
+        return Ok(None);
+    }
+    if line.pop() != Some(b'\n') {
+        return Err(if input.limit() == 0 {
+            HttpError::HeadTooLarge
+        } else {
+            HttpError::Truncated {
+                what: "the connection closed inside the head".into(),
+            }
+        }
+        .into());
+    }
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    String::from_utf8(line).map(Some).map_err(|e| {
+        HttpError::BadHeader(String::from_utf8_lossy(e.as_bytes()).into_owned()).into()
+    })
+}
+
+fn parse_status_line(line: &str) -> Result<(String, u16, String), HttpError> {
+    let bad = || HttpError::BadStatusLine(line.chars().take(80).collect());
+    let mut parts = line.splitn(3, ' ');
+    let version = parts
+        .next()
+        .filter(|v| v.starts_with("HTTP/1."))
+        .ok_or_else(bad)?;
+    let status = parts
+        .next()
+        .filter(|s| s.len() == 3)
+        .and_then(|s| s.parse::<u16>().ok())
+        .filter(|s| (100..=599).contains(s))
+        .ok_or_else(bad)?;
+    let reason = parts.next().unwrap_or("").to_string();
+    Ok((version.to_string(), status, reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(text: &str) -> Result<Head, io::Error> {
+        read_head(&mut text.as_bytes())
+    }
+
+    fn kind(err: io::Error) -> HttpError {
+        *err.into_inner().unwrap().downcast::<HttpError>().unwrap()
+    }
+
+    #[test]
+    fn the_request_is_what_the_tutorial_sends_plus_politeness() {
+        let req = String::from_utf8(get_request("www.sina.com.cn", "/")).unwrap();
+        assert!(req.starts_with("GET / HTTP/1.1\r\nHost: www.sina.com.cn\r\n"));
+        assert!(req.contains("\r\nConnection: close\r\n"));
+        assert!(req.ends_with("\r\n\r\n"));
+        assert_eq!(req.matches("\r\n\r\n").count(), 1);
+    }
+
+    #[test]
+    fn parses_status_and_headers_case_insensitively() {
+        let h = head(
+            "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\ncontent-length:  12 \r\n\r\nbody",
+        )
+        .unwrap();
+        assert_eq!(
+            (h.status, h.reason.as_str(), h.version.as_str()),
+            (404, "Not Found", "HTTP/1.1")
+        );
+        assert_eq!(h.header("CONTENT-LENGTH"), Some("12"));
+        assert_eq!(h.header("content-type"), Some("text/html"));
+        assert_eq!(h.header("Location"), None);
+    }
+
+    #[test]
+    fn the_body_stays_in_the_buffer() {
+        let mut input: &[u8] = b"HTTP/1.0 200 OK\n\nthe body";
+        read_head(&mut input).unwrap();
+        assert_eq!(input, b"the body");
+    }
+
+    #[test]
+    fn rejects_garbage_and_oversize_heads() {
+        assert!(matches!(
+            kind(head("SSH-2.0-OpenSSH\r\n\r\n").unwrap_err()),
+            HttpError::BadStatusLine(_)
+        ));
+        assert!(matches!(
+            kind(head("HTTP/1.1 2000 OK\r\n\r\n").unwrap_err()),
+            HttpError::BadStatusLine(_)
+        ));
+        assert!(matches!(
+            kind(head("HTTP/1.1 200 OK\r\nno colon\r\n\r\n").unwrap_err()),
+            HttpError::BadHeader(_)
+        ));
+        assert!(matches!(kind(head("").unwrap_err()), HttpError::NoResponse));
+        assert!(matches!(
+            kind(head("HTTP/1.1 200 OK\r\nA: b\r\n").unwrap_err()),
+            HttpError::Truncated { .. }
+        ));
+        let huge = format!("HTTP/1.1 200 OK\r\nX: {}\r\n\r\n", "y".repeat(70_000));
+        assert!(matches!(
+            kind(head(&huge).unwrap_err()),
+            HttpError::HeadTooLarge
+        ));
+        let many = format!("HTTP/1.1 200 OK\r\n{}\r\n", "X: y\r\n".repeat(20_000));
+        assert!(matches!(
+            kind(head(&many).unwrap_err()),
+            HttpError::HeadTooLarge
+        ));
+    }
+}

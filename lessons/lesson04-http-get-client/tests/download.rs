@@ -1,0 +1,563 @@
+//! lesson04-http-get-client against local HTTP servers written here with std.
+//! Nothing leaves the machine: every server is on 127.0.0.1, on a port the OS picks.
+
+use assert_cmd::Command;
+use lesson04_http_get_client::naive::naive_get;
+use shared::testing::{PATIENCE, UNRESOLVABLE_HOST};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+const CLIENT: &str = env!("CARGO_BIN_EXE_lesson04-http-get-client");
+
+/// What a test server does after reading a request.
+enum Reply {
+    /// Send these bytes, then close the connection.
+    Close(Vec<u8>),
+    /// Send these bytes, then keep the connection open until the client closes it.
+    KeepOpen(Vec<u8>),
+    /// Send nothing at all and wait until the client gives up.
+    Silence,
+}
+
+/// A one-purpose HTTP server: answers each request with `reply(path)`.
+struct Server {
+    addr: SocketAddr,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    fn start(reply: impl Fn(&str) -> Reply + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&requests);
+        let reply = Arc::new(reply);
+        thread::spawn(move || {
+            // At most a few connections per test; the thread ends with the test process.
+            for stream in listener.incoming().take(20) {
+                let Ok(stream) = stream else { return };
+                let (log, reply) = (Arc::clone(&log), Arc::clone(&reply));
+                thread::spawn(move || answer(stream, &log, &*reply));
+            }
+        });
+        Server { addr, requests }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+fn answer(mut stream: TcpStream, log: &Mutex<Vec<String>>, reply: &dyn Fn(&str) -> Reply) {
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        head.push_str(&line);
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let path = head.split(' ').nth(1).unwrap_or("/").to_string();
+    log.lock().unwrap().push(head);
+    let wait_for_client_to_close = |reader: &mut BufReader<TcpStream>| {
+        let mut rest = Vec::new();
+        let _ = reader.read_to_end(&mut rest);
+    };
+    match reply(&path) {
+        Reply::Close(bytes) => {
+            let _ = stream.write_all(&bytes);
+        }
+        Reply::KeepOpen(bytes) => {
+            let _ = stream.write_all(&bytes);
+            wait_for_client_to_close(&mut reader);
+        }
+        Reply::Silence => wait_for_client_to_close(&mut reader),
+    }
+}
+
+fn response(head: &str, body: &[u8]) -> Vec<u8> {
+    let mut bytes = head.replace('\n', "\r\n").into_bytes();
+    bytes.extend_from_slice(b"\r\n");
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+fn chunked(pieces: &[&[u8]]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for piece in pieces {
+        body.extend_from_slice(format!("{:x};ext=1\r\n", piece.len()).as_bytes());
+        body.extend_from_slice(piece);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"0\r\nX-Trailer: yes\r\n\r\n");
+    body
+}
+
+/// Runs the client in `dir`, returning (exit code, stdout, stderr).
+fn fetch(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(CLIENT)
+        .args(args)
+        .current_dir(dir)
+        .timeout(PATIENCE)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn saved(dir: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name} should exist: {e}"))
+}
+
+/// The directory holds exactly these file names (no leftover temporary files).
+fn assert_files(dir: &Path, expected: &[&str]) {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, expected);
+}
+
+#[test]
+fn content_length_body_is_saved_to_sina_html_by_default() {
+    let server = Server::start(|_| {
+        Reply::Close(response(
+            "HTTP/1.1 200 OK\nContent-Length: 12\nContent-Type: text/html\n",
+            b"<h1>hi</h1>\n",
+        ))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = fetch(dir.path(), &[&server.url("/")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(saved(dir.path(), "sina.html"), b"<h1>hi</h1>\n");
+    assert_eq!(
+        stdout,
+        format!(
+            "GET {}\nHTTP/1.1 200 OK\nContent-Length: 12\nContent-Type: text/html\n",
+            server.url("/")
+        )
+    );
+    assert_eq!(stderr, "Saved 12 bytes to sina.html (200 OK)\n");
+    let request = &server.requests()[0];
+    assert!(request.starts_with("GET / HTTP/1.1\r\n"), "{request}");
+    assert!(
+        request.contains(&format!("\r\nHost: {}\r\n", server.addr)),
+        "{request}"
+    );
+    assert!(request.contains("\r\nConnection: close\r\n"), "{request}");
+    assert_files(dir.path(), &["sina.html"]);
+}
+
+#[test]
+fn chunked_with_extensions_and_trailers_ends_at_the_last_chunk() {
+    // The server keeps the connection open: only the last chunk says we are done.
+    let server = Server::start(|_| {
+        let body = chunked(&[b"Hello, ", b"chunked ", b"world!"]);
+        Reply::KeepOpen(response(
+            "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n",
+            &body,
+        ))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/page"), "-o", "page.html"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(saved(dir.path(), "page.html"), b"Hello, chunked world!");
+}
+
+#[test]
+fn chunked_wins_over_content_length() {
+    let server = Server::start(|_| {
+        let body = chunked(&[b"right"]);
+        Reply::KeepOpen(response(
+            "HTTP/1.1 200 OK\nContent-Length: 3\nTransfer-Encoding: chunked\n",
+            &body,
+        ))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(saved(dir.path(), "sina.html"), b"right");
+}
+
+#[test]
+fn an_http_1_0_body_ends_when_the_server_closes() {
+    let server = Server::start(|_| Reply::Close(response("HTTP/1.0 200 OK\n", b"until close")));
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(saved(dir.path(), "sina.html"), b"until close");
+}
+
+#[test]
+fn no_body_for_204_and_304_even_on_an_open_connection() {
+    for status in ["204 No Content", "304 Not Modified"] {
+        let server = Server::start(move |_| {
+            Reply::KeepOpen(response(
+                &format!("HTTP/1.1 {status}\nContent-Length: 99\n"),
+                b"",
+            ))
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let (code, _, stderr) = fetch(dir.path(), &[&server.url("/")]);
+        assert_eq!(code, 0, "{status}: {stderr}");
+        assert_eq!(saved(dir.path(), "sina.html"), b"", "{status}");
+    }
+}
+
+#[test]
+fn interim_1xx_responses_are_skipped() {
+    let server = Server::start(|_| {
+        let mut bytes = response("HTTP/1.1 103 Early Hints\nLink: </style.css>\n", b"");
+        bytes.extend(response("HTTP/1.1 200 OK\nContent-Length: 4\n", b"real"));
+        Reply::Close(bytes)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(saved(dir.path(), "sina.html"), b"real");
+}
+
+#[test]
+fn a_binary_body_is_saved_byte_for_byte() {
+    let body: Vec<u8> = (0..=255u8).cycle().take(300_000).collect();
+    let expected = body.clone();
+    let server = Server::start(move |_| {
+        Reply::Close(response(
+            &format!("HTTP/1.1 200 OK\nContent-Length: {}\n", body.len()),
+            &body,
+        ))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/bin"), "-o", "data.bin"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        saved(dir.path(), "data.bin") == expected,
+        "the bytes differ"
+    );
+}
+
+#[test]
+fn redirects_are_shown_and_followed_with_dash_l() {
+    let server = Server::start(|path| match path {
+        "/old" => Reply::Close(response(
+            "HTTP/1.1 301 Moved Permanently\nLocation: /new\nContent-Length: 5\n",
+            b"moved",
+        )),
+        "/new" => Reply::Close(response(
+            "HTTP/1.1 302 Found\nLocation: final\nContent-Length: 0\n",
+            b"",
+        )),
+        "/final" => Reply::Close(response("HTTP/1.1 200 OK\nContent-Length: 4\n", b"done")),
+        _ => Reply::Close(response("HTTP/1.1 404 Not Found\nContent-Length: 0\n", b"")),
+    });
+    // Without -L: the redirect itself is the answer, and we say how to follow it.
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = fetch(dir.path(), &[&server.url("/old")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("HTTP/1.1 301 Moved Permanently\nLocation: /new\n"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("note: redirected to /new; add -L to follow"),
+        "{stderr}"
+    );
+    assert_eq!(saved(dir.path(), "sina.html"), b"moved");
+    // With -L: relative and absolute-path locations are followed to the end.
+    let (code, stdout, stderr) = fetch(dir.path(), &[&server.url("/old"), "-L"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(saved(dir.path(), "sina.html"), b"done");
+    for url in ["/old", "/new", "/final"] {
+        assert!(
+            stdout.contains(&format!("GET {}\n", server.url(url))),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn an_absolute_redirect_to_another_server_is_followed() {
+    let target =
+        Server::start(|_| Reply::Close(response("HTTP/1.1 200 OK\nContent-Length: 5\n", b"there")));
+    let location = target.url("/here");
+    let origin = Server::start(move |_| {
+        Reply::Close(response(
+            &format!("HTTP/1.1 307 Temporary Redirect\nLocation: {location}\n"),
+            b"",
+        ))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&origin.url("/"), "-L"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(saved(dir.path(), "sina.html"), b"there");
+    assert_eq!(target.requests().len(), 1);
+}
+
+#[test]
+fn a_redirect_loop_stops_after_ten() {
+    let server = Server::start(|_| {
+        Reply::Close(response(
+            "HTTP/1.1 302 Found\nLocation: /again\nContent-Length: 0\n",
+            b"",
+        ))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/"), "-L"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr,
+        "error: more than 10 redirects, the last to /again\n"
+    );
+    assert_eq!(server.requests().len(), 11);
+    assert_files(dir.path(), &[]);
+}
+
+#[test]
+fn a_404_is_saved_and_reported_but_fails_only_with_dash_dash_fail() {
+    let server = Server::start(|_| {
+        Reply::Close(response(
+            "HTTP/1.1 404 Not Found\nContent-Length: 9\n",
+            b"not here!",
+        ))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/missing")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "Saved 9 bytes to sina.html (404 Not Found)\n");
+    assert_eq!(saved(dir.path(), "sina.html"), b"not here!");
+
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/missing"), "--fail"]);
+    assert_eq!(code, 1);
+    assert_eq!(stderr, "error: the server answered 404 Not Found\n");
+    assert_files(dir.path(), &[]);
+}
+
+#[test]
+fn a_truncated_body_is_an_error_and_leaves_the_old_file_intact() {
+    let server = Server::start(|_| {
+        Reply::Close(response(
+            "HTTP/1.1 200 OK\nContent-Length: 100\n",
+            &[b'x'; 50],
+        ))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sina.html"), "the previous download").unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/")]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr,
+        format!(
+            "error: cannot download {}: response truncated: the connection closed after 50 of 100 bytes (Content-Length)\n",
+            server.url("/")
+        )
+    );
+    assert_eq!(saved(dir.path(), "sina.html"), b"the previous download");
+    assert_files(dir.path(), &["sina.html"]);
+}
+
+#[test]
+fn a_chunked_body_cut_before_its_last_chunk_is_an_error() {
+    let server = Server::start(|_| {
+        Reply::Close(response(
+            "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n",
+            b"5\r\nhello\r\n",
+        ))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/")]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("the connection closed before the last chunk"),
+        "{stderr}"
+    );
+    assert_files(dir.path(), &[]);
+}
+
+#[test]
+fn a_bad_chunk_size_is_an_error() {
+    let server = Server::start(|_| {
+        Reply::Close(response(
+            "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n",
+            b"xyz\r\nhello\r\n0\r\n\r\n",
+        ))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/")]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("bad chunk size line \"xyz\""), "{stderr}");
+}
+
+#[test]
+fn garbage_instead_of_http_is_a_malformed_status_line() {
+    let server = Server::start(|_| Reply::Close(b"SSH-2.0-OpenSSH_9.6\r\n".to_vec()));
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/")]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.starts_with(&format!(
+            "error: bad response from {}: malformed status line \"SSH-2.0-OpenSSH_9.6\"",
+            server.url("/")
+        )),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1);
+}
+
+#[test]
+fn a_head_over_64_kib_is_refused() {
+    let server = Server::start(|_| {
+        let head = format!(
+            "HTTP/1.1 200 OK\n{}",
+            "X-Filler: yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\n".repeat(2000)
+        );
+        Reply::KeepOpen(response(&head, b""))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/")]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("response head larger than 64 KiB"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    let server = Server::start(|_| Reply::Silence);
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/"), "--timeout", "1"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains(
+            "timed out: the server sent nothing for 1 s (change the limit with --timeout)"
+        ),
+        "{stderr}"
+    );
+    assert_files(dir.path(), &[]);
+}
+
+#[test]
+fn a_refused_connection_is_one_clear_error() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&format!("http://127.0.0.1:{port}/")]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.starts_with(&format!("error: cannot connect to 127.0.0.1:{port}: ")),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1);
+}
+
+#[test]
+fn an_unresolvable_host_is_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&format!("http://{UNRESOLVABLE_HOST}/")]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.starts_with(&format!("error: cannot resolve \"{UNRESOLVABLE_HOST}:80\"")),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1);
+}
+
+#[test]
+fn https_and_malformed_urls_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &["https://www.sina.com.cn/"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("this lesson speaks plain HTTP"), "{stderr}");
+    let (code, _, stderr) = fetch(dir.path(), &["www.sina.com.cn"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("Usage:"), "{stderr}");
+    let (code, _, _) = fetch(dir.path(), &["--help"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn curl_agrees_with_us_on_every_kind_of_body() {
+    let Some(curl) = shared::testing::tool("curl") else {
+        return;
+    };
+    let server = Server::start(|path| match path {
+        "/chunked" => Reply::KeepOpen(response(
+            "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n",
+            &chunked(&[b"ab", b"cd"]),
+        )),
+        "/length" => Reply::Close(response("HTTP/1.1 200 OK\nContent-Length: 3\n", b"xyz")),
+        _ => Reply::Close(response("HTTP/1.0 200 OK\n", b"closed")),
+    });
+    for path in ["/chunked", "/length", "/close"] {
+        let dir = tempfile::tempdir().unwrap();
+        let (code, _, stderr) = fetch(dir.path(), &[&server.url(path), "-o", "ours"]);
+        assert_eq!(code, 0, "{stderr}");
+        Command::new(&curl)
+            .args(["-s", "-o"])
+            .arg(dir.path().join("curls"))
+            .arg(server.url(path))
+            .timeout(PATIENCE)
+            .assert()
+            .success();
+        assert_eq!(
+            saved(dir.path(), "ours"),
+            saved(dir.path(), "curls"),
+            "{path}"
+        );
+    }
+}
+
+// The tutorial's version, kept to show where it breaks.
+
+#[test]
+fn the_naive_client_saves_chunk_sizes_inside_the_html() {
+    let server = Server::start(|_| {
+        Reply::Close(response(
+            "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n",
+            &chunked(&[b"<html>", b"</html>"]),
+        ))
+    });
+    let stream = TcpStream::connect(server.addr).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let (header, html) = naive_get(stream, "127.0.0.1").unwrap();
+    assert!(header.starts_with("HTTP/1.1 200 OK"));
+    let html = String::from_utf8(html).unwrap();
+    // Not "<html></html>": the chunk framing is mistaken for content.
+    assert_eq!(
+        html,
+        "6;ext=1\r\n<html>\r\n7;ext=1\r\n</html>\r\n0\r\nX-Trailer: yes\r\n\r\n"
+    );
+}
+
+#[test]
+fn the_naive_client_hangs_when_the_server_keeps_the_connection_open() {
+    let server =
+        Server::start(|_| Reply::KeepOpen(response("HTTP/1.1 200 OK\nContent-Length: 2\n", b"ok")));
+    let stream = TcpStream::connect(server.addr).unwrap();
+    // Without this timeout the naive client would wait forever for a close.
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_millis(500)))
+        .unwrap();
+    let err = naive_get(stream, "127.0.0.1").unwrap_err();
+    assert!(shared::error::is_timeout(&err), "{err}");
+}
