@@ -3,10 +3,10 @@
 use crate::addr::HostPort;
 use crate::error::{is_timeout, NetError};
 use std::fmt::Display;
-use std::io::{self, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::io::{self, Read, Write};
+use std::net::{Shutdown as Direction, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How often a waiting server checks for shutdown when it cannot be woken directly
 /// (a blocking `accept`, a `read` with a timeout). Small enough to stop well within
@@ -102,6 +102,34 @@ pub fn log(line: impl Display) {
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
 }
+
+// ANCHOR: close_gracefully
+/// Closes a connection so that the peer surely receives what we sent last.
+///
+/// Closing a socket while the peer's bytes still sit unread in our receive buffer
+/// makes TCP send a reset (RST) instead of a normal close (FIN), and on receiving
+/// the reset the peer's system may discard data it has not yet handed to the
+/// program: our last message, typically an error explaining why we close. So we
+/// first send FIN (`shutdown(Write)`: "nothing more from us"), then read and discard
+/// whatever still comes, until the peer closes too or `limit` has passed.
+pub fn close_gracefully(stream: &TcpStream, limit: Duration) {
+    if stream.shutdown(Direction::Write).is_err() {
+        return; // already gone
+    }
+    let deadline = Instant::now() + limit;
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            return;
+        }
+        match (&mut &*stream).read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
+}
+// ANCHOR_END: close_gracefully
 
 // ANCHOR: shutdown
 /// A shutdown signal shared by a server's threads: set once, seen by all.

@@ -18,7 +18,7 @@ pub mod naive;
 
 use messages::{Event, Messages};
 use shared::framing::write_line;
-use shared::server::{incoming_until, log, Shutdown};
+use shared::server::{close_gracefully, incoming_until, log, Shutdown};
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -35,6 +35,10 @@ pub const BUSY: &str = "error: server busy, try again later";
 /// How long a reply may wait for a client that does not read; after that the
 /// connection is given up (a client that never reads must not pin a thread).
 const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How long a closing connection waits for the client to close too (see
+/// [`close_gracefully`]); short, so that Ctrl-C still ends the server within 2 s.
+const LINGER: Duration = Duration::from_millis(500);
 
 /// How the server behaves; the command-line flags fill it in.
 #[derive(Clone, Debug)]
@@ -145,6 +149,9 @@ fn refuse_busy(mut stream: TcpStream, peer: SocketAddr) {
     log(format_args!("Refused connection from {peer}: server busy"));
     // A fresh connection's send buffer is empty: this short write cannot block.
     let _ = write_line(&mut stream, BUSY);
+    // No lingering close here (it would hold up the accept loop): if this client had
+    // already sent bytes, the close becomes a reset and it may miss the message.
+    let _ = stream.shutdown(std::net::Shutdown::Write);
 }
 
 /// One of `max_connections` places; given back when dropped.
@@ -177,6 +184,13 @@ pub fn tcplink(
 ) -> io::Result<()> {
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
     let mut conn = Messages::new(stream, config.max_line, config.idle_timeout);
+    let result = converse(&mut conn, config, shutdown);
+    close_gracefully(conn.stream(), LINGER);
+    result
+}
+
+/// The conversation itself: greeting, replies, and a last word if we end it.
+fn converse(conn: &mut Messages, config: &Config, shutdown: &Shutdown) -> io::Result<()> {
     write_line(conn.stream(), "Welcome!")?;
     let goodbye = loop {
         match conn.next(shutdown)? {
