@@ -322,8 +322,10 @@ impl Transcript {
                 .chars()
                 .take_while(char::is_ascii_digit)
                 .collect();
+            let already_shown = self.ports.iter().any(|(_, shown)| *shown == digits);
             let shown = match ports.iter().find(|(real, _)| *real == digits) {
                 Some((_, shown)) => shown.clone(),
+                None if already_shown => digits.clone(), // typed in a command as the book shows it
                 None => {
                     fake += 1;
                     ports.push((digits.clone(), fake.to_string()));
@@ -398,10 +400,11 @@ mod tests {
             "Listening on 127.0.0.1:43111\nfrom 127.0.0.1:39000 to [::1]:39000, 127.0.0.1:41000\n",
         );
         t.output("port 43111 is taken; try --bind 127.0.0.1:0\n");
+        t.command("nc 127.0.0.1 9999");
         assert_eq!(
             t.normalized(),
             "Listening on 127.0.0.1:9999\nfrom 127.0.0.1:50001 to [::1]:50001, 127.0.0.1:50002\n\
-             port 9999 is taken; try --bind 127.0.0.1:0\n"
+             port 9999 is taken; try --bind 127.0.0.1:0\n$ nc 127.0.0.1 9999\n"
         );
     }
 
