@@ -153,8 +153,10 @@ impl<R: Read> LineReader<R> {
             return Ok(());
         }
     }
-    // ANCHOR_END: line_reader
+}
+// ANCHOR_END: line_reader
 
+impl<R> LineReader<R> {
     /// Bytes received that do not (yet) end with a newline.
     pub fn pending(&self) -> &[u8] {
         &self.pending

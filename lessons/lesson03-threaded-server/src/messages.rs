@@ -121,8 +121,10 @@ impl Messages {
             }
         }
     }
-    // ANCHOR_END: messages
+}
+// ANCHOR_END: messages
 
+impl Messages {
     /// Are there bytes waiting that rule 2 might turn into a message?
     fn is_bare_word_pending(&self) -> bool {
         !self.is_line_client && !self.lines.pending().is_empty()
