@@ -183,12 +183,17 @@ impl Shutdown {
 // ANCHOR_END: shutdown
 
 // ANCHOR: incoming
-/// Accepts connections until `shutdown` is triggered.
+/// Accepts connections until `shutdown` is triggered; yields each stream and its peer.
 ///
 /// A blocking `accept()` cannot be interrupted portably, so the listener is put in
 /// non-blocking mode: `accept` then returns `WouldBlock` at once when nobody is
 /// waiting, and we wait on the shutdown signal for [`POLL_INTERVAL`] before asking
 /// again. A shutdown is thus noticed within 50 ms, not "at the next connection".
+///
+/// `accept` can also fail for reasons that do not stop a server: a client that gave
+/// up before being accepted, or "too many open files" while every descriptor is in
+/// use. Those are logged and the loop carries on, pausing after a real error so
+/// that a persistent one does not become a busy loop.
 pub fn incoming_until<'a>(
     listener: &'a TcpListener,
     shutdown: &'a Shutdown,
@@ -206,7 +211,7 @@ pub struct Incoming<'a> {
 }
 
 impl Iterator for Incoming<'_> {
-    type Item = io::Result<(TcpStream, SocketAddr)>;
+    type Item = (TcpStream, SocketAddr);
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -217,7 +222,10 @@ impl Iterator for Incoming<'_> {
                 Ok((stream, peer)) => {
                     // On some systems (BSD, macOS) an accepted socket inherits the
                     // listener's non-blocking mode; our handlers expect blocking reads.
-                    return Some(stream.set_nonblocking(false).map(|()| (stream, peer)));
+                    match stream.set_nonblocking(false) {
+                        Ok(()) => return Some((stream, peer)),
+                        Err(err) => log(format_args!("cannot use connection from {peer}: {err}")),
+                    }
                 }
                 Err(err) if is_timeout(&err) => {
                     self.shutdown.wait_timeout(POLL_INTERVAL);
@@ -225,10 +233,8 @@ impl Iterator for Incoming<'_> {
                 // The client gave up before we accepted it: not our problem.
                 Err(err) if is_transient_accept_error(&err) => {}
                 Err(err) => {
-                    // e.g. "too many open files": report it, and pause so that a
-                    // persistent error does not turn into a busy loop.
+                    log(format_args!("accept failed: {err}"));
                     self.shutdown.wait_timeout(POLL_INTERVAL);
-                    return Some(Err(err));
                 }
             }
         }
@@ -274,7 +280,7 @@ mod tests {
         let shutdown = Shutdown::new();
         let client = TcpStream::connect(addr).unwrap();
         let mut incoming = incoming_until(&listener, &shutdown).unwrap();
-        let (accepted, peer) = incoming.next().unwrap().unwrap();
+        let (accepted, peer) = incoming.next().unwrap();
         assert_eq!(peer, client.local_addr().unwrap());
         assert_eq!(accepted.peer_addr().unwrap(), client.local_addr().unwrap());
 

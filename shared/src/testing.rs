@@ -416,3 +416,135 @@ mod tests {
         );
     }
 }
+
+/// What a finished program did.
+#[derive(Debug)]
+pub struct Ran {
+    /// The exit code; -1 if it was killed (signal, or `run`'s time limit).
+    pub code: i32,
+    /// Its standard output.
+    pub stdout: String,
+    /// Its standard error.
+    pub stderr: String,
+}
+
+impl Ran {
+    /// Standard output followed by standard error, as a terminal would show them.
+    pub fn both(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+/// Runs `program args...` in `dir` (if given) with `stdin` as its input, for at most
+/// `limit`; a program still running then is killed.
+pub fn run_in(
+    dir: Option<&Path>,
+    program: impl AsRef<std::ffi::OsStr>,
+    args: &[&str],
+    stdin: &str,
+    limit: Duration,
+) -> Ran {
+    use std::io::Write;
+    let mut command = Command::new(program.as_ref());
+    command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", program.as_ref()));
+    let mut input = child.stdin.take().expect("stdin is piped");
+    let stdin = stdin.to_string();
+    let writer = thread::spawn(move || {
+        let _ = input.write_all(stdin.as_bytes());
+    });
+    let collect = |mut pipe: Box<dyn Read + Send>| {
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = collect(Box::new(child.stdout.take().expect("piped")));
+    let stderr = collect(Box::new(child.stderr.take().expect("piped")));
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    let _ = writer.join();
+    Ran {
+        code: status.and_then(|s| s.code()).unwrap_or(-1),
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    }
+}
+
+/// [`run_in`] in the current directory, with [`PATIENCE`] as the limit.
+pub fn run(program: impl AsRef<std::ffi::OsStr>, args: &[&str], stdin: &str) -> Ran {
+    run_in(None, program, args, stdin, PATIENCE)
+}
+
+/// The course's convention for servers: binding an address that is taken fails with one
+/// `error: cannot listen on ADDR: ...` line that suggests a free port, and exit code 1.
+pub fn assert_port_in_use_is_explained(server: &str, taken: SocketAddr) {
+    let ran = run(server, &["--bind", &taken.to_string()], "");
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(
+        ran.stdout.is_empty(),
+        "nothing was bound, so no Listening line: {ran:?}"
+    );
+    assert_eq!(ran.stderr.lines().count(), 1, "one line: {}", ran.stderr);
+    assert!(
+        ran.stderr
+            .starts_with(&format!("error: cannot listen on {taken}: ")),
+        "{}",
+        ran.stderr
+    );
+    assert!(ran.stderr.contains("--bind 127.0.0.1:0"), "{}", ran.stderr);
+}
+
+/// The course's convention for clients: a server that is not running is one
+/// `error: cannot connect to ADDR: ...` line saying how to start it, and exit code 1.
+pub fn assert_refused_is_explained(client: &str, args: &[&str], server_package: &str) {
+    // Bind a port and close it again: nothing listens there now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut all_args = vec!["--connect", addr.as_str()];
+    all_args.extend_from_slice(args);
+    let ran = run(client, &all_args, "");
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert_eq!(ran.stderr.lines().count(), 1, "one line: {}", ran.stderr);
+    assert!(
+        ran.stderr
+            .starts_with(&format!("error: cannot connect to {addr}: ")),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("is the server running?"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .contains(&format!("cargo run -p {server_package}")),
+        "{}",
+        ran.stderr
+    );
+}

@@ -24,14 +24,7 @@ pub struct Config {
 // ANCHOR: serve
 /// Accepts clients one after the other and echoes each in upper case, until shutdown.
 pub fn serve(listener: &TcpListener, config: &Config, shutdown: &Shutdown) -> io::Result<()> {
-    for accepted in incoming_until(listener, shutdown)? {
-        let (stream, peer) = match accepted {
-            Ok(conn) => conn,
-            Err(err) => {
-                log(format_args!("accept failed: {err}"));
-                continue;
-            }
-        };
+    for (stream, peer) in incoming_until(listener, shutdown)? {
         log(format_args!("Accepted connection from {peer}"));
         // Only a timeout lets the read loop notice Ctrl-C while the client is quiet.
         stream.set_read_timeout(Some(POLL_INTERVAL))?;

@@ -1,7 +1,10 @@
 //! lesson02-blocking-server, run as a real process on a port the OS chooses.
 
 use assert_cmd::Command;
-use shared::testing::{read_exactly, tool, ServerProcess, PATIENCE};
+use shared::testing::{
+    assert_port_in_use_is_explained, assert_refused_is_explained, read_exactly, tool,
+    ServerProcess, PATIENCE,
+};
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -123,51 +126,13 @@ fn nc_is_answered_like_our_client() {
 
 #[test]
 fn the_client_explains_a_refused_connection() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let out = Command::new(CLIENT)
-        .args(["--connect", &format!("127.0.0.1:{port}"), "hi"])
-        .timeout(PATIENCE)
-        .assert()
-        .code(1)
-        .get_output()
-        .stderr
-        .clone();
-    let err = String::from_utf8(out).unwrap();
-    assert_eq!(err.lines().count(), 1, "one line: {err}");
-    assert!(
-        err.starts_with(&format!("error: cannot connect to 127.0.0.1:{port}: ")),
-        "{err}"
-    );
-    assert!(
-        err.contains("cargo run -p lesson02-blocking-server"),
-        "{err}"
-    );
+    assert_refused_is_explained(CLIENT, &["hi"], "lesson02-blocking-server");
 }
 
 #[test]
 fn a_port_in_use_is_one_clear_error() {
     let server = start(&[]);
-    let out = Command::new(SERVER)
-        .args(["--bind", &server.addr.to_string()])
-        .timeout(PATIENCE)
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        out.stdout.is_empty(),
-        "nothing was bound, so no Listening line"
-    );
-    assert!(
-        err.starts_with(&format!("error: cannot listen on {}: ", server.addr)),
-        "{err}"
-    );
-    assert!(err.contains("--bind 127.0.0.1:0"), "{err}");
+    assert_port_in_use_is_explained(SERVER, server.addr);
 }
 
 #[test]

@@ -1,23 +1,18 @@
 //! The sessions book/src/lesson02.md shows, replayed (see `shared::testing::Transcript`).
 #![cfg(unix)]
 
-use assert_cmd::Command;
-use shared::testing::{book_dir, ServerProcess, Transcript, PATIENCE};
+use shared::testing::{book_dir, run, run_in, ServerProcess, Transcript};
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::time::Duration;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_lesson02-blocking-server");
 const CLIENT: &str = env!("CARGO_BIN_EXE_lesson02-client");
 
 fn client(addr: &str, args: &[&str], stdin: &str) -> String {
-    let out = Command::new(CLIENT)
-        .args(["--connect", addr])
-        .args(args)
-        .write_stdin(stdin)
-        .timeout(PATIENCE)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    let mut all = vec!["--connect", addr];
+    all.extend_from_slice(args);
+    run(CLIENT, &all, stdin).both()
 }
 
 #[test]
@@ -39,14 +34,11 @@ fn book_transcripts() {
     let mut first = TcpStream::connect(server.addr).unwrap();
     first.write_all(b"x").unwrap();
     first.read_exact(&mut [0u8; 1]).unwrap();
-    let blocked = Command::new(CLIENT)
-        .args(["--connect", &addr, "waiting"])
-        .timeout(std::time::Duration::from_millis(700))
-        .output()
-        .unwrap();
-    assert!(
-        blocked.stdout.is_empty(),
-        "the second client must not be answered yet"
+    let patience = Duration::from_millis(700);
+    let blocked = run_in(None, CLIENT, &["--connect", &addr, "waiting"], "", patience);
+    assert_eq!(
+        blocked.code, -1,
+        "the second client must still be waiting: {blocked:?}"
     );
     clients.comment("while another client is connected, a second one gets no answer:");
     clients.command("cargo run -p lesson02-blocking-server --bin lesson02-client -- waiting");
@@ -71,13 +63,6 @@ fn book_transcripts() {
     let taken = ServerProcess::start(SERVER, &["--bind", "127.0.0.1:0"]);
     in_use.show_port(taken.addr.port(), 8080);
     in_use.command("cargo run -p lesson02-blocking-server   # while another copy is running");
-    let out = Command::new(SERVER)
-        .args(["--bind", &taken.addr.to_string()])
-        .assert()
-        .code(1)
-        .get_output()
-        .stderr
-        .clone();
-    in_use.output(&String::from_utf8(out).unwrap());
+    in_use.output(&run(SERVER, &["--bind", &taken.addr.to_string()], "").stderr);
     in_use.finish(&book);
 }

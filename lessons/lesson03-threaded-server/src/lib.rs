@@ -87,14 +87,7 @@ pub fn serve_with(
 ) -> io::Result<()> {
     let active = Arc::new(AtomicUsize::new(0));
     let mut workers: Vec<(SocketAddr, JoinHandle<()>)> = Vec::new();
-    for accepted in incoming_until(listener, shutdown)? {
-        let (stream, peer) = match accepted {
-            Ok(conn) => conn,
-            Err(err) => {
-                log(format_args!("accept failed: {err}"));
-                continue;
-            }
-        };
+    for (stream, peer) in incoming_until(listener, shutdown)? {
         reap_finished(&mut workers);
         let Some(slot) = Slot::take(&active, config.max_connections) else {
             refuse_busy(stream, peer);

@@ -1,7 +1,9 @@
 //! lesson03-threaded-server as a real process: the protocol, framing, and each limit.
 
 use assert_cmd::Command;
-use shared::testing::{tool, ServerProcess, PATIENCE};
+use shared::testing::{
+    assert_port_in_use_is_explained, assert_refused_is_explained, tool, ServerProcess, PATIENCE,
+};
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -358,45 +360,13 @@ fn the_client_reports_a_busy_server_as_an_error() {
 
 #[test]
 fn the_client_explains_a_refused_connection() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let out = Command::new(CLIENT)
-        .args(["--connect", &format!("127.0.0.1:{port}")])
-        .timeout(PATIENCE)
-        .assert()
-        .code(1)
-        .get_output()
-        .stderr
-        .clone();
-    let err = String::from_utf8(out).unwrap();
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("cannot connect to 127.0.0.1:") && err.contains("is the server running?"));
-    assert!(
-        err.contains("cargo run -p lesson03-threaded-server"),
-        "{err}"
-    );
+    assert_refused_is_explained(CLIENT, &[], "lesson03-threaded-server");
 }
 
 #[test]
 fn a_port_in_use_is_one_clear_error() {
     let server = start(&[]);
-    let out = Command::new(SERVER)
-        .args(["--bind", &server.addr.to_string()])
-        .timeout(PATIENCE)
-        .assert()
-        .code(1)
-        .get_output()
-        .stderr
-        .clone();
-    let err = String::from_utf8(out).unwrap();
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with(&format!("error: cannot listen on {}: ", server.addr)),
-        "{err}"
-    );
+    assert_port_in_use_is_explained(SERVER, server.addr);
 }
 
 #[test]

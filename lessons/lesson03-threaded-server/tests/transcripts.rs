@@ -1,18 +1,12 @@
 //! The sessions book/src/lesson03.md shows, replayed (see `shared::testing::Transcript`).
 #![cfg(unix)]
 
-use assert_cmd::Command;
-use shared::testing::{book_dir, tool, ServerProcess, Transcript, PATIENCE};
+use shared::testing::{book_dir, run, tool, ServerProcess, Transcript};
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_lesson03-threaded-server");
 const CLIENT: &str = env!("CARGO_BIN_EXE_lesson03-client");
-
-fn output(cmd: &mut Command) -> String {
-    let out = cmd.timeout(PATIENCE).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
-}
 
 #[test]
 fn book_transcripts() {
@@ -36,35 +30,26 @@ fn book_transcripts() {
     clients.command(
         "cargo run -p lesson03-threaded-server --bin lesson03-client -- Michael Tracy Sarah",
     );
-    clients.output(&output(Command::new(CLIENT).args([
-        "--connect",
-        &addr,
-        "Michael",
-        "Tracy",
-        "Sarah",
-    ])));
+    clients.output(
+        &run(
+            CLIENT,
+            &["--connect", &addr, "Michael", "Tracy", "Sarah"],
+            "",
+        )
+        .both(),
+    );
     clients.command("printf 'Ann\\nBob\\nexit\\n' | nc 127.0.0.1 9999");
-    clients.output(&output(
-        Command::new(&nc)
-            .args(["127.0.0.1", &port])
-            .write_stdin("Ann\nBob\nexit\n"),
-    ));
+    clients.output(&run(&nc, &["127.0.0.1", &port], "Ann\nBob\nexit\n").both());
     clients.finish(&book);
 
     let mut limits = Transcript::new("lesson03-limits");
     limits.show_port(server.addr.port(), 9999);
     limits.comment("a line over 4096 bytes:");
     limits.command("head -c 5000 /dev/zero | tr '\\0' x | nc 127.0.0.1 9999");
-    limits.output(&output(
-        Command::new(&nc)
-            .args(["127.0.0.1", &port])
-            .write_stdin("x".repeat(5000)),
-    ));
+    limits.output(&run(&nc, &["127.0.0.1", &port], &"x".repeat(5000)).both());
     limits.comment("a client that sends nothing (this server runs with --idle-timeout 2):");
     limits.command("nc 127.0.0.1 9999");
-    limits.output(&output(
-        Command::new(&nc).args(["127.0.0.1", &port]).write_stdin(""),
-    ));
+    limits.output(&run(&nc, &["127.0.0.1", &port], "").both());
     // Hold both places (this server runs with --max-connections 2).
     let occupy = || {
         let stream = TcpStream::connect(server.addr).unwrap();
@@ -75,11 +60,7 @@ fn book_transcripts() {
     let held = [occupy(), occupy()];
     limits.comment("a third client while two are connected (--max-connections 2):");
     limits.command("cargo run -p lesson03-threaded-server --bin lesson03-client -- Michael");
-    limits.output(&output(Command::new(CLIENT).args([
-        "--connect",
-        &addr,
-        "Michael",
-    ])));
+    limits.output(&run(CLIENT, &["--connect", &addr, "Michael"], "").both());
     limits.finish(&book);
 
     let mut log = Transcript::new("lesson03-server");

@@ -32,8 +32,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let shutdown = Shutdown::on_signals()?;
     let listener = bind_tcp(&args.bind)?;
     announce(listener.local_addr()?);
-    for accepted in incoming_until(&listener, &shutdown)? {
-        let (stream, _) = accepted?;
+    for (stream, _) in incoming_until(&listener, &shutdown)? {
         let (size, chunked) = (args.size, args.chunked);
         std::thread::spawn(move || {
             let _ = answer(stream, size, chunked);

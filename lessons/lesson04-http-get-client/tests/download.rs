@@ -3,7 +3,7 @@
 
 use assert_cmd::Command;
 use lesson04_http_get_client::naive::naive_get;
-use shared::testing::{PATIENCE, UNRESOLVABLE_HOST};
+use shared::testing::{run_in, PATIENCE, UNRESOLVABLE_HOST};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 
@@ -14,17 +14,8 @@ use common::{chunked, response, Reply, Server};
 
 /// Runs the client in `dir`, returning (exit code, stdout, stderr).
 fn fetch(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(CLIENT)
-        .args(args)
-        .current_dir(dir)
-        .timeout(PATIENCE)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let ran = run_in(Some(dir), CLIENT, args, "", PATIENCE);
+    (ran.code, ran.stdout, ran.stderr)
 }
 
 fn saved(dir: &Path, name: &str) -> Vec<u8> {

@@ -3,20 +3,13 @@
 
 mod common;
 
-use assert_cmd::Command;
 use common::{chunked, response, Reply, Server};
-use shared::testing::{book_dir, Transcript, PATIENCE};
+use shared::testing::{book_dir, run_in, Transcript, PATIENCE};
 
 const CLIENT: &str = env!("CARGO_BIN_EXE_lesson04-http-get-client");
 
 fn fetch(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new(CLIENT)
-        .args(args)
-        .current_dir(dir)
-        .timeout(PATIENCE)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    run_in(Some(dir), CLIENT, args, "", PATIENCE).both()
 }
 
 #[test]

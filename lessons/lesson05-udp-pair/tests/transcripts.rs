@@ -1,20 +1,14 @@
 //! The sessions book/src/lesson05.md shows, replayed (see `shared::testing::Transcript`).
 #![cfg(unix)]
 
-use assert_cmd::Command;
-use shared::testing::{book_dir, ServerProcess, Transcript, PATIENCE};
+use shared::testing::{book_dir, run, ServerProcess, Transcript};
 use std::net::UdpSocket;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_lesson05-udp-server");
 const CLIENT: &str = env!("CARGO_BIN_EXE_lesson05-udp-client");
 
 fn client(args: &[&str]) -> String {
-    let out = Command::new(CLIENT)
-        .args(args)
-        .timeout(PATIENCE)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    run(CLIENT, args, "").both()
 }
 
 #[test]
