@@ -184,3 +184,14 @@ fn ctrl_c_stops_an_idle_server() {
     assert!(took < Duration::from_secs(2), "took {took:?}");
     assert!(rest.is_empty(), "{rest:?}");
 }
+
+#[test]
+fn delay_ms_holds_each_echo_back() {
+    let server = start(&["--delay-ms", "300"]);
+    let mut client = connect(&server);
+    let asked = std::time::Instant::now();
+    client.write_all(b"slow").unwrap();
+    assert_eq!(read_exactly(&mut client, 4), b"SLOW");
+    // A lower bound only: the delay guarantees it, however busy the machine.
+    assert!(asked.elapsed() >= Duration::from_millis(300), "{:?}", asked.elapsed());
+}

@@ -414,3 +414,13 @@ fn ctrl_c_stops_it_too() {
     assert!(status.success(), "exit status {status}");
     assert_eq!(client.line(), "server shutting down");
 }
+
+#[test]
+fn delay_ms_holds_each_reply_back() {
+    let server = start(&["--delay-ms", "300"]);
+    let mut client = Client::connect(server.addr);
+    let asked = std::time::Instant::now();
+    assert_eq!(client.ask("slow"), "Hello, slow!");
+    // A lower bound only: the delay guarantees it, however busy the machine.
+    assert!(asked.elapsed() >= Duration::from_millis(300), "{:?}", asked.elapsed());
+}
