@@ -193,5 +193,9 @@ fn delay_ms_holds_each_echo_back() {
     client.write_all(b"slow").unwrap();
     assert_eq!(read_exactly(&mut client, 4), b"SLOW");
     // A lower bound only: the delay guarantees it, however busy the machine.
-    assert!(asked.elapsed() >= Duration::from_millis(300), "{:?}", asked.elapsed());
+    assert!(
+        asked.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        asked.elapsed()
+    );
 }

@@ -422,5 +422,9 @@ fn delay_ms_holds_each_reply_back() {
     let asked = std::time::Instant::now();
     assert_eq!(client.ask("slow"), "Hello, slow!");
     // A lower bound only: the delay guarantees it, however busy the machine.
-    assert!(asked.elapsed() >= Duration::from_millis(300), "{:?}", asked.elapsed());
+    assert!(
+        asked.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        asked.elapsed()
+    );
 }

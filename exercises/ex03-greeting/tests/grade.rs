@@ -1,0 +1,162 @@
+//! Grader for exercise 3. Run: cargo test -p ex03-greeting
+//! Every test runs `greet` on the server side of a real loopback TCP connection.
+
+use ex03_greeting::greet;
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+struct Session {
+    client: TcpStream,
+    replies: BufReader<TcpStream>,
+    server: JoinHandle<std::io::Result<()>>,
+}
+
+/// Connects to a fresh `greet` and reads its greeting.
+fn session() -> Session {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    client.set_nodelay(true).unwrap();
+    let (conn, _) = listener.accept().unwrap();
+    let server = thread::spawn(move || greet(conn));
+    let mut s = Session {
+        replies: BufReader::new(client.try_clone().unwrap()),
+        client,
+        server,
+    };
+    assert_eq!(
+        s.line(),
+        "Welcome!",
+        "the first thing a client receives is the greeting"
+    );
+    s
+}
+
+impl Session {
+    fn send(&mut self, bytes: &[u8]) {
+        self.client.write_all(bytes).unwrap();
+    }
+
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        match self.replies.read_line(&mut line) {
+            Ok(0) => panic!("the server closed the connection instead of answering"),
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                panic!(
+                    "no answer within 10 s (is your server waiting for more bytes than it needs?)"
+                )
+            }
+            Err(e) => panic!("reading the answer failed: {e}"),
+        }
+        assert!(
+            line.ends_with('\n'),
+            "every message must end with a newline, got {line:?}"
+        );
+        line.trim_end_matches('\n').to_string()
+    }
+
+    /// The server must have closed the connection and `greet` returned Ok.
+    fn finished(mut self) {
+        let mut rest = String::new();
+        self.replies
+            .read_to_string(&mut rest)
+            .expect("the server should close the connection");
+        assert_eq!(rest, "", "nothing more was expected");
+        let result = self.server.join().expect("greet panicked");
+        assert!(
+            result.is_ok(),
+            "greet should return Ok(()), returned {result:?}"
+        );
+    }
+}
+
+#[test]
+fn greets_answers_and_stops_on_exit() {
+    let mut s = session();
+    s.send(b"Michael\n");
+    assert_eq!(s.line(), "Hello, Michael!");
+    s.send(b"Tracy\n");
+    assert_eq!(s.line(), "Hello, Tracy!");
+    s.send(b"exit\n");
+    s.finished();
+}
+
+#[test]
+fn disconnect_and_crlf_are_understood() {
+    let mut s = session();
+    s.send(b"Sarah\r\n");
+    assert_eq!(
+        s.line(),
+        "Hello, Sarah!",
+        "\\r\\n ends a line too (telnet sends it): strip the \\r"
+    );
+    s.send(b"disconnect\r\n");
+    s.finished();
+}
+
+#[test]
+fn two_names_in_one_read_get_two_answers() {
+    let mut s = session();
+    s.send(b"Michael\nTracy\n");
+    assert_eq!(
+        s.line(),
+        "Hello, Michael!",
+        "the first of two lines sent together"
+    );
+    assert_eq!(
+        s.line(),
+        "Hello, Tracy!",
+        "the second of two lines sent together"
+    );
+    s.send(b"exit\n");
+    s.finished();
+}
+
+#[test]
+fn a_name_split_across_reads_is_one_name() {
+    let mut s = session();
+    s.send(b"Mich"); // with TCP_NODELAY, two writes usually arrive as two reads
+    s.send(b"ael\n");
+    assert_eq!(
+        s.line(),
+        "Hello, Michael!",
+        "'Mich' + 'ael\\n' is one name, not two"
+    );
+    s.send(b"exit\n");
+    s.finished();
+}
+
+#[test]
+fn one_byte_at_a_time_still_works() {
+    let mut s = session();
+    for byte in b"Sarah\nexit\n" {
+        s.send(&[*byte]);
+    }
+    assert_eq!(s.line(), "Hello, Sarah!", "a line sent byte by byte");
+    s.finished();
+}
+
+#[test]
+fn end_of_stream_ends_the_session_after_answering_a_last_unterminated_line() {
+    let mut s = session();
+    s.send(b"Tracy");
+    s.client.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(
+        s.line(),
+        "Hello, Tracy!",
+        "the last line had no newline, but it is still a name"
+    );
+    s.finished();
+}
+
+#[test]
+fn a_client_that_just_leaves_ends_the_session() {
+    let s = session();
+    s.client.shutdown(Shutdown::Write).unwrap();
+    s.finished();
+}
