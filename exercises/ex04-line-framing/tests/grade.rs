@@ -123,12 +123,11 @@ fn a_line_one_byte_over_the_limit_is_refused() {
 fn an_endless_line_is_refused_without_reading_it_all() {
     let endless = vec![b'x'; 10_000_000];
     let mut trickle = Trickle::new(&endless, &[usize::MAX]);
-    let mut reader = LineReader::new(&mut trickle, 4096);
-    match reader.read_line() {
+    let result = LineReader::new(&mut trickle, 4096).read_line();
+    match result {
         Err(LineError::TooLong { limit: 4096 }) => {}
         other => panic!("an endless line must be TooLong {{ limit: 4096 }}, got {other:?}"),
     }
-    drop(reader);
     assert!(
         trickle.taken <= 4096 + 2,
         "you read {} bytes to refuse a line over 4096: never take more than limit + 2",
