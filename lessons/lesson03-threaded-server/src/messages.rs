@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 pub const PAUSE: Duration = Duration::from_millis(200);
 
 /// How often a quiet connection checks for shutdown and idleness.
-const TICK: Duration = Duration::from_millis(100);
+const TICK: Duration = Duration::from_millis(250);
 
 /// What happened on a connection.
 #[derive(Debug, PartialEq, Eq)]

@@ -1,11 +1,12 @@
 //! lesson03-threaded-server as a real process: the protocol, framing, and each limit.
 
 use assert_cmd::Command;
+use shared::testing::greeting::Client;
 use shared::testing::{
     assert_port_in_use_is_explained, assert_refused_is_explained, tool, ServerProcess, PATIENCE,
 };
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::Write;
+
 use std::time::Duration;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_lesson03-threaded-server");
@@ -17,71 +18,10 @@ fn start(extra: &[&str]) -> ServerProcess {
     ServerProcess::start(SERVER, &args)
 }
 
-/// A line client: connects, checks the greeting, then sends and receives lines.
-struct Client {
-    reader: BufReader<TcpStream>,
-    stream: TcpStream,
-}
-
-impl Client {
-    fn connect(addr: SocketAddr) -> Client {
-        let mut client = Client::connect_raw(addr);
-        assert_eq!(client.line(), "Welcome!");
-        client
-    }
-
-    fn connect_raw(addr: SocketAddr) -> Client {
-        let stream = TcpStream::connect(addr).unwrap();
-        stream.set_read_timeout(Some(PATIENCE)).unwrap();
-        stream.set_nodelay(true).unwrap();
-        Client {
-            reader: BufReader::new(stream.try_clone().unwrap()),
-            stream,
-        }
-    }
-
-    fn send(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).unwrap();
-    }
-
-    /// The next line from the server, without its newline.
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        let n = self.reader.read_line(&mut line).unwrap();
-        assert!(
-            n > 0,
-            "the server closed the connection instead of replying"
-        );
-        assert!(
-            line.ends_with('\n'),
-            "every server message ends with a newline: {line:?}"
-        );
-        line.pop();
-        line
-    }
-
-    fn ask(&mut self, name: &str) -> String {
-        self.send(format!("{name}\n").as_bytes());
-        self.line()
-    }
-
-    /// Asserts that the server closes the connection now (end of stream, no more bytes).
-    fn expect_closed(&mut self) {
-        let mut rest = Vec::new();
-        match self.reader.read_to_end(&mut rest) {
-            Ok(_) => assert!(
-                rest.is_empty(),
-                "unexpected bytes {:?}",
-                String::from_utf8_lossy(&rest)
-            ),
-            // A reset is also "closed": the server may close with our bytes unread.
-            Err(err) => assert_eq!(err.kind(), ErrorKind::ConnectionReset, "{err}"),
-        }
-    }
-}
+shared::greeting_protocol_tests!(start(&[]));
 
 #[test]
-fn greets_answers_and_closes_on_exit() {
+fn logs_each_connection_opening_and_closing() {
     let server = start(&[]);
     let mut client = Client::connect(server.addr);
     let me = client.stream.local_addr().unwrap();
@@ -94,106 +34,6 @@ fn greets_answers_and_closes_on_exit() {
         format!("Accept new connection from {me}...")
     );
     assert_eq!(server.next_line(), format!("Connection from {me} closed."));
-}
-
-#[test]
-fn disconnect_is_exit_too() {
-    let server = start(&[]);
-    let mut client = Client::connect(server.addr);
-    client.send(b"disconnect\r\n");
-    client.expect_closed();
-}
-
-#[test]
-fn several_lines_in_one_read_get_one_reply_each() {
-    let server = start(&[]);
-    let mut client = Client::connect(server.addr);
-    client.send(b"Michael\nTracy\nSarah\n");
-    assert_eq!(client.line(), "Hello, Michael!");
-    assert_eq!(client.line(), "Hello, Tracy!");
-    assert_eq!(client.line(), "Hello, Sarah!");
-}
-
-#[test]
-fn a_line_sent_one_byte_at_a_time_is_one_message() {
-    let server = start(&[]);
-    let mut client = Client::connect(server.addr);
-    for name in ["Michael", "Tracy"] {
-        for byte in format!("{name}\n").bytes() {
-            client.send(&[byte]);
-        }
-        assert_eq!(client.line(), format!("Hello, {name}!"));
-    }
-}
-
-#[test]
-fn the_tutorials_bare_words_are_answered_too() {
-    let server = start(&[]);
-    let mut client = Client::connect(server.addr);
-    for name in ["Michael", "Tracy", "Sarah"] {
-        client.send(name.as_bytes()); // no newline, as the Python tutorial sends
-        assert_eq!(client.line(), format!("Hello, {name}!"));
-    }
-    client.send(b"exit");
-    client.expect_closed();
-}
-
-#[test]
-fn a_half_closed_client_still_gets_its_answer() {
-    let server = start(&[]);
-    let mut client = Client::connect(server.addr);
-    client.send(b"Michael");
-    client.stream.shutdown(std::net::Shutdown::Write).unwrap();
-    assert_eq!(client.line(), "Hello, Michael!");
-    client.expect_closed();
-}
-
-#[test]
-fn invalid_utf8_is_answered_with_replacement_characters() {
-    let server = start(&[]);
-    let mut client = Client::connect(server.addr);
-    client.send(b"Mich\xffel\n");
-    assert_eq!(client.line(), "Hello, Mich\u{fffd}el!");
-}
-
-#[test]
-fn a_line_over_4096_bytes_is_refused_and_the_connection_closed() {
-    let server = start(&[]);
-    let mut client = Client::connect(server.addr);
-    assert_eq!(client.ask(&"x".repeat(4096)).len(), "Hello, !".len() + 4096);
-    // Far more than the limit, so unread bytes remain in the server's buffer when it
-    // closes: a plain close would then send a reset and our copy of the error line
-    // could be discarded before we read it. The server must close gracefully.
-    client.send(&vec![b'y'; 100_000]);
-    assert_eq!(client.line(), "error: message too long (limit 4096 bytes)");
-    let mut rest = Vec::new();
-    client
-        .reader
-        .read_to_end(&mut rest)
-        .expect("a clean close (FIN), not a reset");
-    assert!(rest.is_empty());
-}
-
-#[test]
-fn fifty_concurrent_clients_all_get_their_own_answers() {
-    let server = start(&[]);
-    let addr = server.addr;
-    let clients: Vec<_> = (0..50)
-        .map(|i| {
-            std::thread::spawn(move || {
-                let mut client = Client::connect(addr);
-                for round in 0..3 {
-                    let name = format!("client{i}-round{round}");
-                    assert_eq!(client.ask(&name), format!("Hello, {name}!"));
-                }
-                client.send(b"exit\n");
-                client.expect_closed();
-            })
-        })
-        .collect();
-    for client in clients {
-        client.join().expect("a client thread failed");
-    }
 }
 
 #[test]

@@ -548,3 +548,5 @@ pub fn assert_refused_is_explained(client: &str, args: &[&str], server_package: 
         ran.stderr
     );
 }
+
+pub mod greeting;

@@ -1,0 +1,232 @@
+//! An event loop by hand: one thread, non-blocking sockets, a readiness API.
+//!
+//! The loop asks the operating system one question, over and over: "which of my
+//! sockets can I read from or write to *without waiting*?" (`epoll` on Linux,
+//! `kqueue` on macOS, wrapped by the `mio` crate as [`Poll`]). Then it reads or
+//! writes exactly those sockets, never blocking, and asks again. A connection
+//! that is silent costs a little memory and nothing else: no thread, no stack.
+//!
+//! Every socket is non-blocking, so a `read` or `write` that would wait returns
+//! `WouldBlock` instead; that is the signal to stop and wait for the next event.
+
+use crate::session::{Flow, Session, SHUTTING_DOWN, WELCOME};
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+use shared::server::{log, Shutdown, POLL_INTERVAL};
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// The listening socket's token; connections get 1, 2, 3...
+const LISTENER: Token = Token(0);
+
+/// How long a closing connection may wait for the client to close too (see lesson 3).
+const LINGER: Duration = Duration::from_millis(500);
+
+/// One client, as the loop remembers it between events.
+struct Conn {
+    /// The non-blocking socket.
+    stream: TcpStream,
+    /// Who it is, for the log.
+    peer: SocketAddr,
+    /// The conversation so far.
+    session: Session,
+    /// Replies not yet accepted by the socket (a write may take only part).
+    out: Vec<u8>,
+    /// Set once we decided to close: finish writing, then drain until this instant.
+    closing: Option<Instant>,
+    /// Registered for WRITABLE too (only while `out` has bytes the socket refused).
+    wants_write: bool,
+}
+
+// ANCHOR: serve
+/// Serves the lesson 3 protocol on one thread until `shutdown`.
+pub fn serve(listener: std::net::TcpListener, shutdown: &Shutdown) -> io::Result<()> {
+    listener.set_nonblocking(true)?;
+    let mut listener = TcpListener::from_std(listener);
+    let mut poll = Poll::new()?;
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)?;
+    let mut events = Events::with_capacity(1024);
+    let mut conns: HashMap<Token, Conn> = HashMap::new();
+    let mut next_token = 1;
+
+    while !shutdown.is_triggered() {
+        // Sleep until an event, the next bare-word deadline, or a shutdown check.
+        let now = Instant::now();
+        let wake = conns
+            .values()
+            .filter_map(|c| c.session.deadline().or(c.closing))
+            .map(|at| at.saturating_duration_since(now))
+            .fold(POLL_INTERVAL, Duration::min);
+        if let Err(err) = poll.poll(&mut events, Some(wake)) {
+            if err.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(err);
+        }
+        for event in events.iter() {
+            if event.token() == LISTENER {
+                accept_all(&listener, &poll, &mut conns, &mut next_token);
+            } else if let Some(conn) = conns.get_mut(&event.token()) {
+                if conn.on_event(event.is_readable(), Instant::now()).is_err() {
+                    conn.closing = Some(Instant::now()); // a broken connection: drop it
+                    conn.out.clear();
+                }
+            }
+        }
+        // Timers: bare words whose pause is over, and lingering closes.
+        let now = Instant::now();
+        conns.retain(|token, conn| {
+            if conn.closing.is_none() && conn.session.on_timer(now, &mut conn.out) == Flow::Close {
+                conn.start_closing(now);
+            }
+            if !conn.out.is_empty() && conn.flush().is_err() {
+                conn.out.clear();
+                conn.closing = Some(now);
+            }
+            if conn.is_finished(now) {
+                // Dropping the socket closes it, which also removes it from the poll.
+                log(format_args!("Connection from {} closed.", conn.peer));
+                return false;
+            }
+            // Ask for WRITABLE only while output waits, or every idle socket would wake us.
+            let wants_write = !conn.out.is_empty();
+            if wants_write != conn.wants_write {
+                let interest = if wants_write {
+                    Interest::READABLE | Interest::WRITABLE
+                } else {
+                    Interest::READABLE
+                };
+                let _ = poll
+                    .registry()
+                    .reregister(&mut conn.stream, *token, interest);
+                conn.wants_write = wants_write;
+            }
+            true
+        });
+    }
+    // Say goodbye: one best-effort write each (the buffers are nearly always empty).
+    for conn in conns.values_mut() {
+        conn.out.extend_from_slice(SHUTTING_DOWN);
+        let _ = conn.flush();
+        let _ = conn.stream.shutdown(std::net::Shutdown::Write);
+        log(format_args!("Connection from {} closed.", conn.peer));
+    }
+    Ok(())
+}
+// ANCHOR_END: serve
+
+/// Accepts every waiting connection (readiness says "at least one", not how many).
+fn accept_all(
+    listener: &TcpListener,
+    poll: &Poll,
+    conns: &mut HashMap<Token, Conn>,
+    next_token: &mut usize,
+) {
+    loop {
+        let (mut stream, peer) = match listener.accept() {
+            Ok(accepted) => accepted,
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return,
+            Err(err) => {
+                // e.g. too many open files: report it; the next event retries.
+                log(format_args!("accept failed: {err}"));
+                return;
+            }
+        };
+        let token = Token(*next_token);
+        *next_token += 1;
+        if let Err(err) = poll
+            .registry()
+            .register(&mut stream, token, Interest::READABLE)
+        {
+            log(format_args!("cannot watch connection from {peer}: {err}"));
+            continue;
+        }
+        log(format_args!("Accept new connection from {peer}..."));
+        let mut conn = Conn {
+            stream,
+            peer,
+            session: Session::new(Instant::now()),
+            out: WELCOME.to_vec(),
+            closing: None,
+            wants_write: false,
+        };
+        let _ = conn.flush();
+        conns.insert(token, conn);
+    }
+}
+
+impl Conn {
+    // ANCHOR: on_event
+    /// The socket is ready: read everything available, answer, write what we can.
+    fn on_event(&mut self, readable: bool, now: Instant) -> io::Result<()> {
+        if readable {
+            self.read_available(now)?;
+        }
+        self.flush()
+    }
+    // ANCHOR_END: on_event
+
+    // ANCHOR: read_available
+    /// Reads until `WouldBlock`: readiness is announced once per change, not per byte.
+    fn read_available(&mut self, now: Instant) -> io::Result<()> {
+        let mut buf = [0u8; 4096];
+        loop {
+            match self.stream.read(&mut buf) {
+                Ok(0) => {
+                    if self.closing.is_none() {
+                        self.session.end_of_stream(&mut self.out);
+                        self.start_closing(now);
+                    }
+                    self.closing = Some(now); // the client is gone: no need to linger
+                    return Ok(());
+                }
+                Ok(n) if self.closing.is_some() => {
+                    let _ = n; // draining before close: discard
+                }
+                Ok(n) => {
+                    if self.session.receive(&buf[..n], now, &mut self.out) == Flow::Close {
+                        self.start_closing(now);
+                    }
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    // ANCHOR_END: read_available
+
+    /// Writes as much of `out` as the socket takes now; keeps the rest for later.
+    fn flush(&mut self) -> io::Result<()> {
+        while !self.out.is_empty() {
+            match self.stream.write(&self.out) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.out.drain(..n);
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
+        if self.closing.is_some() {
+            // Everything is sent: tell the client "no more" (FIN), then drain.
+            let _ = self.stream.shutdown(std::net::Shutdown::Write);
+        }
+        Ok(())
+    }
+
+    /// Decides to close: the remaining output is sent first, then we linger.
+    fn start_closing(&mut self, now: Instant) {
+        self.closing = Some(now + LINGER);
+    }
+
+    /// Done: closing, everything sent, and the linger time over (or the client gone).
+    fn is_finished(&self, now: Instant) -> bool {
+        matches!(self.closing, Some(until) if self.out.is_empty() && now >= until)
+    }
+}

@@ -1,0 +1,132 @@
+//! Both lesson 7 servers, as real processes: lesson 3's protocol tests (the very same,
+//! from `shared::testing::greeting`), a clean shutdown, and 10,000 idle connections.
+
+use shared::testing::greeting::Client;
+use shared::testing::{assert_port_in_use_is_explained, run, ServerProcess, PATIENCE};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// The 10,000-connection tests hold 10,000 descriptors each in this process: one at a time.
+static MANY: Mutex<()> = Mutex::new(());
+
+/// How many idle connections each server must hold at once.
+const IDLE_CONNECTIONS: usize = 10_000;
+
+fn hold_many(server: &ServerProcess) {
+    let _one_at_a_time = MANY.lock().unwrap_or_else(|e| e.into_inner());
+    let limit = lesson07_event_loop::raise_open_files_limit().unwrap();
+    if limit < IDLE_CONNECTIONS as u64 + 200 {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs an open-files hard limit over 10,200, has {limit}"
+        );
+        eprintln!(
+            "note: this machine allows {limit} open files; skipping the 10,000-connection test"
+        );
+        return;
+    }
+    let mut clients = Vec::with_capacity(IDLE_CONNECTIONS);
+    for i in 0..IDLE_CONNECTIONS {
+        let mut stream = TcpStream::connect(server.addr)
+            .unwrap_or_else(|e| panic!("connection {i} of {IDLE_CONNECTIONS} failed: {e}"));
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        let mut welcome = [0u8; 9];
+        stream
+            .read_exact(&mut welcome)
+            .unwrap_or_else(|e| panic!("connection {i} got no greeting: {e}"));
+        assert_eq!(&welcome, b"Welcome!\n");
+        clients.push(stream);
+    }
+    // All 10,000 are open and idle; every hundredth is still served promptly.
+    for (i, stream) in clients.iter_mut().enumerate().step_by(100) {
+        stream
+            .write_all(format!("client {i}\n").as_bytes())
+            .unwrap();
+        let expected = format!("Hello, client {i}!\n");
+        let mut reply = vec![0u8; expected.len()];
+        stream.read_exact(&mut reply).unwrap();
+        assert_eq!(String::from_utf8_lossy(&reply), expected);
+    }
+    assert!(
+        server.stderr().is_empty(),
+        "the server reported: {}",
+        server.stderr()
+    );
+}
+
+macro_rules! server_tests {
+    ($module:ident, $binary:expr) => {
+        mod $module {
+            use super::*;
+
+            const SERVER: &str = $binary;
+
+            fn start() -> ServerProcess {
+                ServerProcess::start(SERVER, &["--bind", "127.0.0.1:0"])
+            }
+
+            shared::greeting_protocol_tests!(start());
+
+            #[test]
+            fn holds_ten_thousand_idle_connections() {
+                hold_many(&start());
+            }
+
+            #[test]
+            fn logs_each_connection() {
+                let server = start();
+                let mut client = Client::connect(server.addr);
+                let me = client.stream.local_addr().unwrap();
+                client.send(b"exit\n");
+                client.expect_closed();
+                server.expect_line("the accept", |l| {
+                    l == format!("Accept new connection from {me}...")
+                });
+                server.expect_line("the close", |l| {
+                    l == format!("Connection from {me} closed.")
+                });
+            }
+
+            #[cfg(unix)]
+            #[test]
+            fn sigterm_says_goodbye_to_clients_and_exits_0_within_2_seconds() {
+                let server = start();
+                let mut clients: Vec<Client> =
+                    (0..3).map(|_| Client::connect(server.addr)).collect();
+                assert_eq!(clients[0].ask("before"), "Hello, before!");
+                clients[1].send(b"half a li");
+                let (status, took, _) = server.signal_and_wait("TERM");
+                assert!(status.success(), "exit status {status}");
+                assert!(took < Duration::from_secs(2), "took {took:?}");
+                for client in &mut clients {
+                    assert_eq!(client.line(), "server shutting down");
+                    client.expect_closed();
+                }
+            }
+
+            #[test]
+            fn serves_ipv6_clients() {
+                if std::net::TcpListener::bind("[::1]:0").is_err() {
+                    eprintln!("note: no IPv6 loopback here; skipping");
+                    return;
+                }
+                let server = ServerProcess::start(SERVER, &["--bind", "[::1]:0"]);
+                assert!(server.addr.is_ipv6());
+                assert_eq!(Client::connect(server.addr).ask("six"), "Hello, six!");
+            }
+
+            #[test]
+            fn a_port_in_use_and_bad_arguments_are_explained() {
+                let server = start();
+                assert_port_in_use_is_explained(SERVER, server.addr);
+                assert_eq!(run(SERVER, &["--bind", "nowhere"], "").code, 2);
+                assert_eq!(run(SERVER, &["--help"], "").code, 0);
+            }
+        }
+    };
+}
+
+server_tests!(tokio_server, env!("CARGO_BIN_EXE_lesson07-event-loop"));
+server_tests!(readiness_loop, env!("CARGO_BIN_EXE_lesson07-readiness"));
