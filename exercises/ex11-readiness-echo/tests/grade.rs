@@ -1,0 +1,170 @@
+//! Grader for exercise 11. Run: cargo test -p ex11-readiness-echo
+
+use ex11_readiness_echo::serve;
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+const PATIENCE: Duration = Duration::from_secs(10);
+
+struct Server {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<std::io::Result<()>>,
+}
+
+fn start() -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    Server {
+        addr,
+        stop,
+        thread: thread::spawn(move || serve(listener, &flag)),
+    }
+}
+
+impl Server {
+    /// Sets `stop` and checks that serve returns Ok within two seconds.
+    fn stop(self) {
+        let asked = Instant::now();
+        self.stop.store(true, Ordering::SeqCst);
+        while !self.thread.is_finished() {
+            assert!(
+                asked.elapsed() < Duration::from_secs(10),
+                "serve did not return within 10 s of `stop`"
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+        let took = asked.elapsed();
+        let result = self.thread.join().expect("serve panicked");
+        assert!(
+            result.is_ok(),
+            "serve should return Ok(()), returned {result:?}"
+        );
+        assert!(
+            took < Duration::from_secs(2),
+            "serve took {took:?} to notice `stop`: give poll a timeout"
+        );
+    }
+}
+
+fn client(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    stream
+}
+
+fn read_exactly(stream: &mut TcpStream, len: usize, what: &str) -> Vec<u8> {
+    let mut buf = vec![0u8; len];
+    stream
+        .read_exact(&mut buf)
+        .unwrap_or_else(|e| panic!("{what}: expected {len} bytes back: {e}"));
+    buf
+}
+
+#[test]
+fn echoes_what_it_receives() {
+    let server = start();
+    let mut c = client(server.addr);
+    c.write_all(b"hello, event loop\n").unwrap();
+    assert_eq!(read_exactly(&mut c, 18, "the echo"), b"hello, event loop\n");
+    c.write_all(b"again").unwrap();
+    assert_eq!(
+        read_exactly(&mut c, 5, "a second echo on the same connection"),
+        b"again"
+    );
+    drop(c);
+    server.stop();
+}
+
+#[test]
+fn many_clients_interleaved_each_get_their_own_bytes() {
+    let server = start();
+    let mut clients: Vec<TcpStream> = (0..20).map(|_| client(server.addr)).collect();
+    for round in 0..3 {
+        for (i, c) in clients.iter_mut().enumerate() {
+            c.write_all(format!("client {i:02} round {round}|").as_bytes())
+                .unwrap();
+        }
+        for (i, c) in clients.iter_mut().enumerate() {
+            let expected = format!("client {i:02} round {round}|");
+            let got = read_exactly(c, expected.len(), "an interleaved echo");
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                expected,
+                "client {i} got someone else's bytes"
+            );
+        }
+    }
+    drop(clients);
+    server.stop();
+}
+
+#[test]
+fn a_megabyte_comes_back_whole_even_when_writes_are_partial() {
+    let server = start();
+    let mut c = client(server.addr);
+    let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+    let mut writer = c.try_clone().unwrap();
+    let sent = data.clone();
+    // Send and receive at the same time: the server's writes will often be partial.
+    let sender = thread::spawn(move || {
+        writer.write_all(&sent).unwrap();
+        writer.shutdown(Shutdown::Write).unwrap();
+    });
+    let mut echoed = Vec::new();
+    c.read_to_end(&mut echoed)
+        .expect("the echo should end when we close and the server closes");
+    sender.join().unwrap();
+    assert_eq!(
+        echoed.len(),
+        data.len(),
+        "keep unwritten bytes and write them when the socket is WRITABLE"
+    );
+    assert!(
+        echoed == data,
+        "the bytes came back changed or out of order"
+    );
+    server.stop();
+}
+
+#[test]
+fn a_client_that_never_reads_does_not_hold_up_the_others() {
+    let server = start();
+    // This one floods the server and never reads its echo: the server's writes to it
+    // soon return WouldBlock. A server that waits on it would stop serving everyone.
+    let mut greedy = client(server.addr);
+    greedy
+        .set_write_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let block = vec![b'g'; 64 * 1024];
+    for _ in 0..64 {
+        if greedy.write_all(&block).is_err() {
+            break; // our send buffer is full too: the server has stopped reading us, fine
+        }
+    }
+    let mut polite = client(server.addr);
+    let asked = Instant::now();
+    polite.write_all(b"still there?").unwrap();
+    assert_eq!(
+        read_exactly(&mut polite, 12, "the polite client's echo"),
+        b"still there?"
+    );
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "the polite client waited {:?}",
+        asked.elapsed()
+    );
+    drop((greedy, polite));
+    server.stop();
+}
+
+#[test]
+fn an_idle_server_stops_within_two_seconds() {
+    start().stop();
+}
