@@ -98,8 +98,10 @@ pub fn serve_with(
         let spawned = thread::Builder::new()
             .name(format!("client {peer}"))
             .spawn(move || {
-                let _slot = slot; // released when the thread ends, even by a panic
-                if let Err(err) = handler(stream, peer, &config, &shutdown) {
+                let slot = slot; // owned by the thread: freed even if the handler panics
+                let result = handler(stream, peer, &config, &shutdown);
+                drop(slot); // free the place *before* saying so in the log
+                if let Err(err) = result {
                     log(format_args!("Connection from {peer} lost: {err}"));
                 }
                 log(format_args!("Connection from {peer} closed."));
