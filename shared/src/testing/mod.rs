@@ -26,8 +26,11 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 pub struct ServerProcess {
     /// The child process.
     child: Child,
-    /// The address from its `Listening on` line.
+    /// The address from its `Listening on` line (unspecified, `0.0.0.0:0`, if that
+    /// is not an IP address and port, as for a Unix socket's path).
     pub addr: SocketAddr,
+    /// What follows `Listening on ` in the first line: an address, or a socket path.
+    pub listening_on: String,
     /// Its stdout, line by line, after the `Listening on` line.
     lines: Receiver<String>,
     /// Everything it wrote to stderr so far.
@@ -35,7 +38,8 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts `program args...` and waits for its `Listening on IP:PORT` line.
+    /// Starts `program args...` and waits for its `Listening on ADDRESS` line
+    /// (`IP:PORT`, or a path for a Unix socket server).
     ///
     /// Panics (failing the test) with the server's stderr if it does not say so in time.
     pub fn start(program: impl AsRef<Path>, args: &[&str]) -> ServerProcess {
@@ -83,15 +87,17 @@ impl ServerProcess {
                 );
             }
         };
-        let addr = first
+        let listening_on = first
             .strip_prefix("Listening on ")
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| {
-                panic!("first line should be `Listening on IP:PORT`, was {first:?}")
-            });
+            .unwrap_or_else(|| panic!("first line should be `Listening on ADDRESS`, was {first:?}"))
+            .to_string();
+        let addr = listening_on
+            .parse()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
         ServerProcess {
             child,
             addr,
+            listening_on,
             lines,
             stderr,
         }

@@ -1,0 +1,179 @@
+//! lesson08's servers and clients over real Unix socket files in a temporary directory.
+#![cfg(unix)]
+
+use shared::testing::{run, tool, ServerProcess};
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::Path;
+use std::time::Duration;
+
+const SERVER: &str = env!("CARGO_BIN_EXE_lesson08-unix-sockets");
+const CLIENT: &str = env!("CARGO_BIN_EXE_lesson08-client");
+const DGRAM_SERVER: &str = env!("CARGO_BIN_EXE_lesson08-datagram-server");
+const DGRAM_CLIENT: &str = env!("CARGO_BIN_EXE_lesson08-datagram-client");
+
+fn start(path: &Path, extra: &[&str]) -> ServerProcess {
+    let mut args = vec!["--bind", path.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let server = ServerProcess::start(SERVER, &args);
+    assert_eq!(server.listening_on, path.display().to_string());
+    server
+}
+
+#[test]
+fn echoes_over_a_unix_socket_with_the_lesson02_handler() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("echo.sock");
+    let server = start(&path, &[]);
+    let ran = run(
+        CLIENT,
+        &["--connect", path.to_str().unwrap(), "hello", "unix"],
+        "",
+    );
+    assert_eq!(
+        (ran.code, ran.stdout.as_str()),
+        (0, "HELLO\nUNIX\n"),
+        "{ran:?}"
+    );
+    assert_eq!(server.next_line(), "Accepted a client");
+    assert_eq!(server.next_line(), "Client closed after 11 bytes");
+}
+
+#[test]
+fn the_socket_file_is_only_for_its_owner_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("private.sock");
+    let _server = start(&path, &[]);
+    let meta = std::fs::metadata(&path).unwrap();
+    assert!(meta.file_type().is_socket());
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let shared_path = dir.path().join("group.sock");
+    let _group = start(&shared_path, &["--mode", "660"]);
+    assert_eq!(
+        std::fs::metadata(&shared_path)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o660
+    );
+}
+
+#[test]
+fn a_stale_socket_file_is_removed_and_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stale.sock");
+    drop(UnixListener::bind(&path).unwrap()); // a "crashed" server: the file stays
+    assert!(path.exists());
+    let server = ServerProcess::start(SERVER, &["--bind", path.to_str().unwrap()]);
+    assert_eq!(server.listening_on, path.display().to_string());
+    assert_eq!(server.next_line(), lesson08_unix_sockets::STALE_REMOVED);
+    let mut stream = UnixStream::connect(&path).expect("the new server listens there");
+    use std::io::{Read, Write};
+    stream.write_all(b"x").unwrap();
+    let mut reply = [0u8; 1];
+    stream.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"X");
+}
+
+#[test]
+fn a_socket_file_in_use_is_not_stolen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("busy.sock");
+    let _first = start(&path, &[]);
+    let ran = run(SERVER, &["--bind", path.to_str().unwrap()], "");
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert_eq!(ran.stderr.lines().count(), 1, "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("another server is using it"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn an_ordinary_file_is_never_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, "precious").unwrap();
+    let ran = run(SERVER, &["--bind", path.to_str().unwrap()], "");
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(
+        ran.stderr.contains("exists and is not a socket"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "precious");
+}
+
+#[test]
+fn sigterm_exits_0_and_removes_the_socket_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bye.sock");
+    let server = start(&path, &[]);
+    let _client = UnixStream::connect(&path).unwrap();
+    let (status, took, _) = server.signal_and_wait("TERM");
+    assert!(status.success(), "{status}");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    assert!(!path.exists(), "the server must remove its socket file");
+}
+
+#[test]
+fn the_client_explains_a_missing_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nobody.sock");
+    let ran = run(CLIENT, &["--connect", path.to_str().unwrap(), "hi"], "");
+    assert_eq!(ran.code, 1);
+    assert!(
+        ran.stderr
+            .starts_with(&format!("error: cannot connect to {}", path.display())),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("is the server running?"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn datagrams_are_answered_like_lesson05() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dgram.sock");
+    let server = ServerProcess::start(DGRAM_SERVER, &["--bind", path.to_str().unwrap()]);
+    let ran = run(
+        DGRAM_CLIENT,
+        &["--connect", path.to_str().unwrap(), "Ann", ""],
+        "",
+    );
+    assert_eq!(
+        (ran.code, ran.stdout.as_str()),
+        (0, "Hello, Ann!\nHello, !\n"),
+        "{ran:?}"
+    );
+    assert!(server.next_line().starts_with("Received from "));
+    let (status, _, _) = server.signal_and_wait("TERM");
+    assert!(status.success());
+    assert!(
+        !path.exists(),
+        "the datagram server removes its socket file too"
+    );
+}
+
+#[test]
+fn nc_can_connect_with_dash_u() {
+    let Some(nc) = tool("nc") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nc.sock");
+    let _server = start(&path, &[]);
+    let ran = run(nc, &["-N", "-U", path.to_str().unwrap()], "through nc\n");
+    assert_eq!(ran.stdout, "THROUGH NC\n", "{ran:?}");
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    assert_eq!(run(SERVER, &["--mode", "999"], "").code, 2);
+    assert_eq!(run(SERVER, &["--help"], "").code, 0);
+    assert_eq!(run(DGRAM_CLIENT, &["--help"], "").code, 0);
+}
