@@ -42,6 +42,23 @@ fn includes(text: &str) -> Vec<(String, Option<String>)> {
 }
 
 #[test]
+fn no_include_is_indented() {
+    // An indented include (inside a list item) pastes unindented lines into the list:
+    // the code block breaks and mdbook renders the code as loose paragraphs.
+    for chapter in files(&root().join("book/src"), "md") {
+        let text = fs::read_to_string(&chapter).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            assert!(
+                !(line.contains("{{#include") && line.starts_with(char::is_whitespace)),
+                "{} line {}: move this include out of the list item, unindented",
+                chapter.display(),
+                number + 1
+            );
+        }
+    }
+}
+
+#[test]
 fn every_include_names_an_existing_file_and_a_non_empty_anchor() {
     let src = root().join("book/src");
     let mut checked = 0;
