@@ -134,6 +134,22 @@ pub fn close_gracefully(stream: &TcpStream, limit: Duration) {
 /// Something that wakes a blocked thread, run once at shutdown.
 type Waker = Box<dyn FnOnce() + Send>;
 
+/// Tells a client why it is turned away (e.g. "server busy") and closes, without
+/// holding up the accept loop that calls it.
+///
+/// As in [`close_gracefully`], closing while the client's bytes sit unread would turn
+/// the close into a reset that can destroy our message on its way. We cannot linger
+/// here, so we discard what has *already* arrived (most clients send at once after
+/// connecting); bytes arriving later can still cause a reset.
+pub fn refuse(mut stream: TcpStream, message: &str) {
+    let _ = crate::framing::write_line(&mut stream, message);
+    let _ = stream.shutdown(Direction::Write);
+    if stream.set_nonblocking(true).is_ok() {
+        let mut buf = [0u8; 4096];
+        while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
+    }
+}
+
 // ANCHOR: shutdown
 /// A shutdown signal shared by a server's threads: set once, seen by all.
 ///

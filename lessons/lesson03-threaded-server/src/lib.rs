@@ -140,13 +140,9 @@ fn join_worker(peer: SocketAddr, worker: JoinHandle<()>) {
 }
 
 /// Tells a client over the limit that the server is busy, and closes.
-fn refuse_busy(mut stream: TcpStream, peer: SocketAddr) {
+fn refuse_busy(stream: TcpStream, peer: SocketAddr) {
     log(format_args!("Refused connection from {peer}: server busy"));
-    // A fresh connection's send buffer is empty: this short write cannot block.
-    let _ = write_line(&mut stream, BUSY);
-    // No lingering close here (it would hold up the accept loop): if this client had
-    // already sent bytes, the close becomes a reset and it may miss the message.
-    let _ = stream.shutdown(std::net::Shutdown::Write);
+    shared::server::refuse(stream, BUSY);
 }
 
 /// One of `max_connections` places; given back when dropped.
