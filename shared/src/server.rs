@@ -13,15 +13,22 @@ use std::time::{Duration, Instant};
 /// two seconds, large enough to cost next to nothing while idle.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
+/// How many finished handshakes may wait for `accept` (the `listen` backlog).
+/// `std`'s `TcpListener::bind` uses 128; a burst of 1,000 clients connecting at once
+/// overflows that, and the extra clients' connection attempts are dropped and retried
+/// a second or more later. Linux caps the value at `net.core.somaxconn` (4096).
+pub const LISTEN_BACKLOG: i32 = 1024;
+
 // ANCHOR: bind
 /// Binds a TCP listener to `addr`, explaining the usual failures.
 ///
-/// `std` sets `SO_REUSEADDR` on Unix before binding, so a restarted server can bind
-/// again at once even while old connections linger in `TIME_WAIT`.
+/// Like `std`, it sets `SO_REUSEADDR` on Unix before binding, so a restarted server
+/// can bind again at once even while old connections linger in `TIME_WAIT`; unlike
+/// `std`, it listens with a backlog of [`LISTEN_BACKLOG`].
 pub fn bind_tcp(addr: &HostPort) -> anyhow::Result<TcpListener> {
     let mut last_err = None;
     for candidate in addr.resolve()? {
-        match TcpListener::bind(candidate) {
+        match listen(candidate) {
             Ok(listener) => return Ok(listener),
             Err(err) => last_err = Some(err),
         }
@@ -30,6 +37,17 @@ pub fn bind_tcp(addr: &HostPort) -> anyhow::Result<TcpListener> {
     Err(bind_error(addr, err).into())
 }
 // ANCHOR_END: bind
+
+/// `socket`, `SO_REUSEADDR` (Unix), `bind`, `listen(LISTEN_BACKLOG)`: lesson 1's steps.
+fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    Ok(socket.into())
+}
 
 /// Binds a UDP socket to `addr`; the same errors as [`bind_tcp`].
 pub fn bind_udp(addr: &HostPort) -> anyhow::Result<UdpSocket> {
