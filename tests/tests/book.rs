@@ -103,8 +103,9 @@ fn every_include_names_an_existing_file_and_a_non_empty_anchor() {
 /// Package name -> (its binaries, whether `cargo run -p` without `--bin` works).
 fn packages() -> BTreeMap<String, (Vec<String>, bool)> {
     let mut packages = BTreeMap::new();
-    let manifests = fs::read_dir(root().join("lessons"))
-        .unwrap()
+    let manifests = ["lessons", "tools"]
+        .into_iter()
+        .flat_map(|dir| fs::read_dir(root().join(dir)).unwrap())
         .map(|e| e.unwrap().path().join("Cargo.toml"))
         .chain([
             root().join("shared/Cargo.toml"),
