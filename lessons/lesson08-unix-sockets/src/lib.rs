@@ -87,6 +87,27 @@ pub fn set_mode(path: &Path, mode: u32) -> anyhow::Result<()> {
         .with_context(|| format!("cannot set the permissions of {}", path.display()))
 }
 
+// ANCHOR: bind_path
+/// A server's start on a socket file: clear a stale file, `bind` (with `bind`), set the
+/// file's `mode`, and only then print `Listening on PATH`. The returned guard removes
+/// the file when the server ends.
+pub fn bind_path<'a, T>(
+    path: &'a Path,
+    mode: u32,
+    bind: impl FnOnce(&Path) -> io::Result<T>,
+) -> anyhow::Result<(T, RemoveOnDrop<'a>)> {
+    let removed_stale = prepare_path(path)?;
+    let socket = bind(path).with_context(|| format!("cannot listen on {}", path.display()))?;
+    let cleanup = RemoveOnDrop(path);
+    set_mode(path, mode)?;
+    shared::server::log(format_args!("Listening on {}", path.display()));
+    if removed_stale {
+        shared::server::log(STALE_REMOVED);
+    }
+    Ok((socket, cleanup))
+}
+// ANCHOR_END: bind_path
+
 /// Removes the socket file when dropped: a server cleans up after itself.
 pub struct RemoveOnDrop<'a>(pub &'a Path);
 

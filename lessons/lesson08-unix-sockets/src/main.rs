@@ -33,18 +33,11 @@ fn main() -> ExitCode {
 
 #[cfg(unix)]
 fn run(args: Args) -> anyhow::Result<()> {
-    use anyhow::Context;
-    use lesson08_unix_sockets::{prepare_path, set_mode, stream, RemoveOnDrop};
+    use lesson08_unix_sockets::{bind_path, stream};
     let shutdown = shared::server::Shutdown::on_signals()?;
-    let removed_stale = prepare_path(&args.bind)?;
-    let listener = std::os::unix::net::UnixListener::bind(&args.bind)
-        .with_context(|| format!("cannot listen on {}", args.bind.display()))?;
-    let _cleanup = RemoveOnDrop(&args.bind);
-    set_mode(&args.bind, args.mode)?;
-    shared::server::log(format_args!("Listening on {}", args.bind.display()));
-    if removed_stale {
-        shared::server::log(lesson08_unix_sockets::STALE_REMOVED);
-    }
+    let (listener, _cleanup) = bind_path(&args.bind, args.mode, |p| {
+        std::os::unix::net::UnixListener::bind(p)
+    })?;
     stream::serve(&listener, &shutdown)?;
     Ok(())
 }

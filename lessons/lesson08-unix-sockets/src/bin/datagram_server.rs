@@ -23,17 +23,11 @@ fn main() -> ExitCode {
 
 #[cfg(unix)]
 fn run(args: Args) -> anyhow::Result<()> {
-    use anyhow::Context;
-    use lesson08_unix_sockets::{datagram, prepare_path, RemoveOnDrop};
+    use lesson08_unix_sockets::{bind_path, datagram};
     let shutdown = shared::server::Shutdown::on_signals()?;
-    let removed_stale = prepare_path(&args.bind)?;
-    let socket = std::os::unix::net::UnixDatagram::bind(&args.bind)
-        .with_context(|| format!("cannot listen on {}", args.bind.display()))?;
-    let _cleanup = RemoveOnDrop(&args.bind);
-    shared::server::log(format_args!("Listening on {}", args.bind.display()));
-    if removed_stale {
-        shared::server::log(lesson08_unix_sockets::STALE_REMOVED);
-    }
+    let (socket, _cleanup) = bind_path(&args.bind, 0o600, |p| {
+        std::os::unix::net::UnixDatagram::bind(p)
+    })?;
     datagram::serve(&socket, &shutdown)?;
     Ok(())
 }
