@@ -459,3 +459,37 @@ fn the_naive_client_hangs_when_the_server_keeps_the_connection_open() {
     let err = naive_get(stream, "127.0.0.1").unwrap_err();
     assert!(shared::error::is_timeout(&err), "{err}");
 }
+
+/// The progress line appears only when stderr is a terminal (here: a pseudo-terminal
+/// from `script`); every other test pipes stderr and checks it holds no progress line.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_progress_line_is_shown_on_a_terminal() {
+    let Some(script) = shared::testing::tool("script") else {
+        return;
+    };
+    let body = vec![b'p'; 3 << 20];
+    let server = Server::start(move |_| {
+        Reply::Close(response(
+            &format!("HTTP/1.1 200 OK\nContent-Length: {}\n", body.len()),
+            &body,
+        ))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!("{CLIENT} {} -o big.bin", server.url("/big"));
+    // script -q: no banner; -e: its exit code is the command's; -c: the command.
+    let ran = run_in(
+        Some(dir.path()),
+        script,
+        &["-qec", &command, "/dev/null"],
+        "",
+        PATIENCE,
+    );
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(
+        ran.stdout.contains("3.0 of 3.0 MiB"),
+        "no progress line on a terminal: {:?}",
+        ran.stdout
+    );
+    assert_eq!(saved(dir.path(), "big.bin").len(), 3 << 20);
+}
