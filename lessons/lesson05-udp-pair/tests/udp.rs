@@ -55,26 +55,7 @@ fn the_client_sends_the_tutorials_names_and_prints_the_replies() {
     }
 }
 
-#[test]
-fn a_hundred_concurrent_clients_each_get_their_own_reply() {
-    let server = start(&[]);
-    let addr = server.addr;
-    let clients: Vec<_> = (0..100)
-        .map(|i| thread::spawn(move || (i, ask(addr, format!("client {i}").as_bytes()))))
-        .collect();
-    for client in clients {
-        let (i, reply) = client.join().unwrap();
-        assert_eq!(reply, format!("Hello, client {i}!"));
-    }
-}
-
-#[test]
-fn a_2000_byte_datagram_arrives_whole_at_our_server() {
-    let server = start(&[]);
-    let message = vec![b'a'; 2000];
-    let reply = ask(server.addr, &message);
-    assert_eq!(reply.len(), 2000 + "Hello, !".len());
-}
+shared::udp_greeting_tests!(start(&[]));
 
 #[test]
 fn the_tutorials_1024_byte_buffer_cuts_a_2000_byte_datagram() {
@@ -106,15 +87,6 @@ fn recvfrom_1024_loses_the_rest_of_the_datagram_for_good() {
     assert_eq!(first.len(), TUTORIAL_BUFFER, "cut to the buffer's size");
     let (second, _) = recvfrom_like_the_tutorial(&receiver).unwrap();
     assert_eq!(second, b"next", "the other 976 bytes are gone, not waiting");
-}
-
-#[test]
-fn empty_and_invalid_utf8_datagrams_are_answered() {
-    let server = start(&[]);
-    assert_eq!(ask(server.addr, b""), "Hello, !");
-    assert_eq!(ask(server.addr, b"Mich\xffel"), "Hello, Mich\u{fffd}el!");
-    // The server is still fine afterwards.
-    assert_eq!(ask(server.addr, b"Sarah"), "Hello, Sarah!");
 }
 
 #[test]

@@ -1,9 +1,8 @@
 //! Lessons 2, 3 and 5 rebuilt on lesson 6's server, checked against their own behaviour.
 
 use shared::testing::greeting::Client;
-use shared::testing::{read_exactly, run, ServerProcess, PATIENCE};
-use std::io::{ErrorKind, Read, Write};
-use std::net::{TcpStream, UdpSocket};
+use shared::testing::{run, ServerProcess, PATIENCE};
+use std::io::{ErrorKind, Read};
 use std::time::Duration;
 
 const GREETING: &str = env!("CARGO_BIN_EXE_lesson06-socketserver");
@@ -38,6 +37,18 @@ mod pool {
 mod sequential {
     use super::*;
     shared::greeting_protocol_tests!(greeting("sequential", "1"));
+}
+
+// Lesson 2's own server tests, against its rebuild.
+mod echo {
+    use super::*;
+    shared::echo_server_tests!(ServerProcess::start(ECHO, &["--bind", "127.0.0.1:0"]));
+}
+
+// Lesson 5's own server tests, against its rebuild.
+mod udp {
+    use super::*;
+    shared::udp_greeting_tests!(ServerProcess::start(UDP, &["--bind", "127.0.0.1:0"]));
 }
 
 #[test]
@@ -80,51 +91,6 @@ fn thread_per_connection_refuses_over_its_limit() {
         Client::connect_raw(server.addr).line(),
         "error: server busy, try again later"
     );
-}
-
-#[test]
-fn the_echo_server_is_lesson_02_one_client_at_a_time() {
-    let server = ServerProcess::start(ECHO, &["--bind", "127.0.0.1:0"]);
-    let mut first = TcpStream::connect(server.addr).unwrap();
-    first.set_read_timeout(Some(PATIENCE)).unwrap();
-    first.write_all(b"hello").unwrap();
-    assert_eq!(read_exactly(&mut first, 5), b"HELLO");
-    let mut second = TcpStream::connect(server.addr).unwrap();
-    second.write_all(b"wait").unwrap();
-    second
-        .set_read_timeout(Some(Duration::from_millis(300)))
-        .unwrap();
-    assert!(
-        second.read(&mut [0u8; 4]).is_err(),
-        "the second client must wait for the first"
-    );
-    drop(first);
-    second.set_read_timeout(Some(PATIENCE)).unwrap();
-    assert_eq!(read_exactly(&mut second, 4), b"WAIT");
-}
-
-#[test]
-fn the_udp_server_is_lesson_05() {
-    let server = ServerProcess::start(UDP, &["--bind", "127.0.0.1:0"]);
-    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
-    client.connect(server.addr).unwrap();
-    let reply = lesson05_like_request(&client, b"Sarah");
-    assert_eq!(reply, "Hello, Sarah!");
-    assert!(server.next_line().starts_with("Received from 127.0.0.1:"));
-}
-
-fn lesson05_like_request(socket: &UdpSocket, message: &[u8]) -> String {
-    socket
-        .set_read_timeout(Some(Duration::from_millis(500)))
-        .unwrap();
-    let mut buf = [0u8; 1024];
-    for _ in 0..5 {
-        socket.send(message).unwrap();
-        if let Ok(n) = socket.recv(&mut buf) {
-            return String::from_utf8_lossy(&buf[..n]).into_owned();
-        }
-    }
-    panic!("no reply after 5 attempts");
 }
 
 #[cfg(unix)]

@@ -555,4 +555,6 @@ pub fn assert_refused_is_explained(client: &str, args: &[&str], server_package: 
     );
 }
 
+pub mod echo;
 pub mod greeting;
+pub mod udp;
