@@ -19,6 +19,7 @@ fn start(extra: &[&str]) -> ServerProcess {
 }
 
 shared::greeting_protocol_tests!(start(&[]));
+shared::greeting_server_binary_tests!(SERVER);
 
 #[test]
 fn logs_each_connection_opening_and_closing() {
@@ -85,18 +86,6 @@ fn a_client_vanishing_mid_line_is_logged_and_others_carry_on() {
     let mut other = Client::connect(server.addr);
     assert_eq!(other.ask("still here"), "Hello, still here!");
     assert!(!server.stderr().contains("panicked"), "{}", server.stderr());
-}
-
-#[test]
-fn serves_ipv6_clients() {
-    if std::net::TcpListener::bind("[::1]:0").is_err() {
-        eprintln!("note: no IPv6 loopback here; skipping");
-        return;
-    }
-    let server = ServerProcess::start(SERVER, &["--bind", "[::1]:0"]);
-    assert!(server.addr.is_ipv6());
-    let mut client = Client::connect(server.addr);
-    assert_eq!(client.ask("six"), "Hello, six!");
 }
 
 #[test]
@@ -227,22 +216,6 @@ fn usage_errors_exit_2() {
     }
     Command::new(CLIENT).arg("--help").assert().success();
     Command::new(SERVER).arg("--help").assert().success();
-}
-
-#[cfg(unix)]
-#[test]
-fn sigterm_says_goodbye_to_clients_and_exits_0_within_2_seconds() {
-    let server = start(&[]);
-    let mut clients: Vec<Client> = (0..3).map(|_| Client::connect(server.addr)).collect();
-    assert_eq!(clients[0].ask("before"), "Hello, before!");
-    clients[1].send(b"half a li"); // a partial line must not delay the exit
-    let (status, took, _) = server.signal_and_wait("TERM");
-    assert!(status.success(), "exit status {status}");
-    assert!(took < Duration::from_secs(2), "took {took:?}");
-    for client in &mut clients {
-        assert_eq!(client.line(), "server shutting down");
-        client.expect_closed();
-    }
 }
 
 #[cfg(unix)]

@@ -6,7 +6,6 @@ use shared::testing::{assert_port_in_use_is_explained, run, ServerProcess, PATIE
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::Mutex;
-use std::time::Duration;
 
 /// The 10,000-connection tests hold 10,000 descriptors each in this process: one at a time.
 static MANY: Mutex<()> = Mutex::new(());
@@ -68,6 +67,7 @@ macro_rules! server_tests {
             }
 
             shared::greeting_protocol_tests!(start());
+            shared::greeting_server_binary_tests!(SERVER);
 
             #[test]
             fn holds_ten_thousand_idle_connections() {
@@ -87,34 +87,6 @@ macro_rules! server_tests {
                 server.expect_line("the close", |l| {
                     l == format!("Connection from {me} closed.")
                 });
-            }
-
-            #[cfg(unix)]
-            #[test]
-            fn sigterm_says_goodbye_to_clients_and_exits_0_within_2_seconds() {
-                let server = start();
-                let mut clients: Vec<Client> =
-                    (0..3).map(|_| Client::connect(server.addr)).collect();
-                assert_eq!(clients[0].ask("before"), "Hello, before!");
-                clients[1].send(b"half a li");
-                let (status, took, _) = server.signal_and_wait("TERM");
-                assert!(status.success(), "exit status {status}");
-                assert!(took < Duration::from_secs(2), "took {took:?}");
-                for client in &mut clients {
-                    assert_eq!(client.line(), "server shutting down");
-                    client.expect_closed();
-                }
-            }
-
-            #[test]
-            fn serves_ipv6_clients() {
-                if std::net::TcpListener::bind("[::1]:0").is_err() {
-                    eprintln!("note: no IPv6 loopback here; skipping");
-                    return;
-                }
-                let server = ServerProcess::start(SERVER, &["--bind", "[::1]:0"]);
-                assert!(server.addr.is_ipv6());
-                assert_eq!(Client::connect(server.addr).ask("six"), "Hello, six!");
             }
 
             #[test]

@@ -2,7 +2,7 @@
 //! (lesson 3's threads, lesson 7's event loop and tokio server), so "the same
 //! behaviour" is checked by the very same tests. Use [`crate::greeting_protocol_tests`].
 
-use super::PATIENCE;
+use super::{ServerProcess, PATIENCE};
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
@@ -172,6 +172,54 @@ pub fn fifty_concurrent_clients_all_get_their_own_answers(addr: SocketAddr) {
     for client in clients {
         client.join().expect("a client thread failed");
     }
+}
+
+/// The server binary `program` listens on IPv6 too (skipped where there is no `::1`).
+pub fn serves_ipv6_clients(program: &str) {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("note: no IPv6 loopback here; skipping");
+        return;
+    }
+    let server = ServerProcess::start(program, &["--bind", "[::1]:0"]);
+    assert!(server.addr.is_ipv6());
+    assert_eq!(Client::connect(server.addr).ask("six"), "Hello, six!");
+}
+
+/// SIGTERM: every client is told `server shutting down`, and the process exits 0
+/// within two seconds, even with a partial line pending.
+#[cfg(unix)]
+pub fn sigterm_says_goodbye_to_clients_and_exits_0_within_2_seconds(program: &str) {
+    let server = ServerProcess::start(program, &["--bind", "127.0.0.1:0"]);
+    let mut clients: Vec<Client> = (0..3).map(|_| Client::connect(server.addr)).collect();
+    assert_eq!(clients[0].ask("before"), "Hello, before!");
+    clients[1].send(b"half a li"); // a partial line must not delay the exit
+    let (status, took, _) = server.signal_and_wait("TERM");
+    assert!(status.success(), "exit status {status}");
+    assert!(took < std::time::Duration::from_secs(2), "took {took:?}");
+    for client in &mut clients {
+        assert_eq!(client.line(), "server shutting down");
+        client.expect_closed();
+    }
+}
+
+/// Generates the tests that need the server *binary* (its own `--bind`, a signal):
+/// IPv6, and the SIGTERM goodbye.
+#[macro_export]
+macro_rules! greeting_server_binary_tests {
+    ($program:expr) => {
+        #[test]
+        fn serves_ipv6_clients() {
+            $crate::testing::greeting::serves_ipv6_clients($program);
+        }
+
+        #[cfg(unix)]
+        #[test]
+        fn sigterm_says_goodbye_to_clients_and_exits_0_within_2_seconds() {
+            $crate::testing::greeting::sigterm_says_goodbye_to_clients_and_exits_0_within_2_seconds(
+                $program,
+            );
+        }
+    };
 }
 
 /// Generates one `#[test]` per conformance test, each against a fresh server from `$start`
