@@ -26,6 +26,11 @@ pub const THREADED_SERVER: &str = "127.0.0.1:9999";
 pub const UDP_SERVER: &str = "127.0.0.1:9999";
 /// lesson04's default page, the one the tutorial downloads.
 pub const HTTP_DEFAULT_URL: &str = "http://www.sina.com.cn/";
+/// lesson09's SMTP server. SMTP's own port, 25, is below 1024 and needs administrator
+/// rights; 2525 is the usual stand-in.
+pub const SMTP_SERVER: &str = "127.0.0.1:2525";
+/// lesson09's POP3 server: POP3's port 110 needs administrator rights too.
+pub const POP3_SERVER: &str = "127.0.0.1:1100";
 // ANCHOR_END: defaults
 
 /// A host (name or IP literal) and a port, as parsed from `HOST:PORT`.

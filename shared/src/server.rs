@@ -159,8 +159,13 @@ type Waker = Box<dyn FnOnce() + Send>;
 /// the close into a reset that can destroy our message on its way. We cannot linger
 /// here, so we discard what has *already* arrived (most clients send at once after
 /// connecting); bytes arriving later can still cause a reset.
-pub fn refuse(mut stream: TcpStream, message: &str) {
-    let _ = crate::framing::write_line(&mut stream, message);
+pub fn refuse(stream: TcpStream, message: &str) {
+    refuse_with(stream, format!("{message}\n").as_bytes());
+}
+
+/// [`refuse`] with the exact bytes to send, for protocols whose lines end in `\r\n`.
+pub fn refuse_with(mut stream: TcpStream, reply: &[u8]) {
+    let _ = stream.write_all(reply);
     let _ = stream.shutdown(Direction::Write);
     if stream.set_nonblocking(true).is_ok() {
         let mut buf = [0u8; 4096];

@@ -1,0 +1,93 @@
+//! `cargo run -p lesson09-email --bin lesson09-fetch`: a mail user agent that fetches.
+
+use anyhow::bail;
+use clap::Parser;
+use lesson09_email::client::Pop3Client;
+use lesson09_email::message::{decode_header, header};
+use shared::addr::{HostPort, POP3_SERVER};
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Lists the messages in a POP3 mailbox, or prints one with --retrieve.
+///
+/// Messages marked with --delete are removed when the session ends normally.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// The POP3 server.
+    #[arg(long, value_name = "HOST:PORT", default_value = POP3_SERVER)]
+    connect: HostPort,
+    /// Whose mailbox, and the password.
+    #[arg(long, value_name = "NAME:PASSWORD", value_parser = parse_user)]
+    user: (String, String),
+    /// Print message N (as it is stored, headers and all) instead of the list.
+    #[arg(long, value_name = "N")]
+    retrieve: Option<usize>,
+    /// Delete message N (after printing it, if --retrieve names it too).
+    #[arg(long, value_name = "N")]
+    delete: Option<usize>,
+    /// Seconds to wait for the server before giving up.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    timeout: u64,
+    /// Show the POP3 dialogue on standard error.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+fn parse_user(text: &str) -> Result<(String, String), String> {
+    match text.split_once(':') {
+        Some((name, password)) if !name.is_empty() => Ok((name.into(), password.into())),
+        _ => Err(format!(
+            "{text:?} should be NAME:PASSWORD, e.g. alice:secret"
+        )),
+    }
+}
+
+fn main() -> ExitCode {
+    shared::cli::report(run(shared::cli::parse_args::<Args>()))
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let show: Option<Box<dyn Write>> = args.verbose.then(|| Box::new(std::io::stderr()) as _);
+    let mut pop3 = Pop3Client::connect(&args.connect, Duration::from_secs(args.timeout), show)?;
+    let (user, password) = &args.user;
+    pop3.login(user, password)?;
+    let list = pop3.list()?;
+    for n in [args.retrieve, args.delete].into_iter().flatten() {
+        if !list.iter().any(|&(m, _)| m == n) {
+            bail!(
+                "there is no message {n}: {user} has {} (see the list without --retrieve)",
+                list.len()
+            );
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if let Some(n) = args.retrieve {
+        out.write_all(&pop3.retrieve(n)?)?;
+    } else if args.delete.is_none() {
+        writeln!(out, "{} messages for {user}", list.len())?;
+        for (n, size) in list {
+            let head = pop3.headers(n)?;
+            let field = |name| {
+                header(&head, name)
+                    .map(|v| decode_header(&v))
+                    .unwrap_or_default()
+            };
+            writeln!(
+                out,
+                "{n:>3} {size:>8} octets  from {}: {}",
+                field("from"),
+                field("subject")
+            )?;
+        }
+    }
+    if let Some(n) = args.delete {
+        pop3.delete(n)?;
+    }
+    pop3.quit()?;
+    if let Some(n) = args.delete {
+        eprintln!("deleted message {n}");
+    }
+    Ok(())
+}

@@ -1,0 +1,494 @@
+//! The client sides: an MUA sending through SMTP (`lesson09-send`) and fetching
+//! through POP3 (`lesson09-fetch`).
+//!
+//! Both are the same loop the tutorials' web client runs: send a line, read the
+//! reply, decide. The difference from HTTP is that the dialogue has many turns, and
+//! each reply must be checked before the next command: sending `DATA` after a
+//! refused `RCPT TO` would deliver the message to the wrong set of people.
+
+use crate::message::{Address, BodyEncoding};
+use anyhow::{anyhow, bail, Context};
+use shared::addr::HostPort;
+use shared::framing::{FrameError, LineReader};
+use std::fmt;
+use std::io::{self, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+/// The longest reply line a client accepts (mail from elsewhere may have long lines).
+const MAX_REPLY_LINE: usize = 64 * 1024;
+
+/// Message lines shown in the dialogue before the rest is summarised.
+const SHOWN_BODY_LINES: usize = 10;
+
+/// Where the dialogue is shown, line by line: `C:` for the client, `S:` for the server.
+pub type Transcript = Option<Box<dyn Write>>;
+
+/// One connection of a line protocol, with the dialogue shown as it happens.
+struct Conn {
+    /// Buffered reply lines.
+    reader: LineReader<TcpStream>,
+    /// The same socket, for commands.
+    writer: TcpStream,
+    /// Shows the dialogue, if wanted.
+    show: Transcript,
+    /// For error messages: how long we waited.
+    timeout: Duration,
+}
+
+impl Conn {
+    /// Connects, with `start_hint` telling how to start the server if none is running.
+    fn open(
+        addr: &HostPort,
+        timeout: Duration,
+        show: Transcript,
+        start_hint: &str,
+    ) -> anyhow::Result<Conn> {
+        let stream = shared::client::connect_timeout(addr, timeout, start_hint)?;
+        // A server that stops answering must not hang the client forever.
+        stream.set_read_timeout(Some(timeout))?;
+        stream.set_write_timeout(Some(timeout))?;
+        Ok(Conn {
+            writer: stream.try_clone()?,
+            reader: LineReader::new(stream, MAX_REPLY_LINE),
+            show,
+            timeout,
+        })
+    }
+
+    fn show(&mut self, line: impl fmt::Display) {
+        if let Some(out) = self.show.as_mut() {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+
+    /// Sends one line (`\r\n` added), showing it as `shown`.
+    fn send(&mut self, line: &str, shown: &str) -> anyhow::Result<()> {
+        self.show(format_args!("C: {shown}"));
+        self.writer
+            .write_all(format!("{line}\r\n").as_bytes())
+            .context("cannot send to the server")
+    }
+
+    /// Reads one line, without showing it.
+    fn read_line(&mut self) -> anyhow::Result<Vec<u8>> {
+        match self.reader.read_line() {
+            Ok(Some(line)) => Ok(line),
+            Ok(None) => bail!("the server closed the connection"),
+            Err(FrameError::Io(err))
+                if matches!(
+                    err.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                bail!(
+                    "no reply from the server within {} s",
+                    self.timeout.as_secs()
+                )
+            }
+            Err(err) => Err(anyhow!(err).context("cannot read the server's reply")),
+        }
+    }
+}
+
+/// An SMTP reply: a code and its text lines (`250-a`, `250 b` → 250, `[a, b]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    /// The three-digit code; its first digit says success (2), go on (3),
+    /// try later (4) or failure (5).
+    pub code: u16,
+    /// The text after each line's code.
+    pub lines: Vec<String>,
+}
+
+impl fmt::Display for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.code, self.lines.join(" / "))
+    }
+}
+
+// ANCHOR: parse_reply
+/// Reads one SMTP reply, which may span several lines: `250-` continues, `250 `
+/// (or a bare `250`) ends it. Every line must carry the same code.
+fn read_reply(conn: &mut Conn) -> anyhow::Result<Reply> {
+    let mut lines = Vec::new();
+    loop {
+        let raw = conn.read_line()?;
+        let line = String::from_utf8_lossy(&raw).into_owned();
+        conn.show(format_args!("S: {line}"));
+        let code = line
+            .get(..3)
+            .filter(|c| c.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|c| c.parse::<u16>().ok())
+            .filter(|c| (200..600).contains(c))
+            .ok_or_else(|| malformed(&line))?;
+        let (last, text) = match line.as_bytes().get(3) {
+            None => (true, ""),
+            Some(b' ') => (true, &line[4..]),
+            Some(b'-') => (false, &line[4..]),
+            Some(_) => return Err(malformed(&line)),
+        };
+        if lines.first().is_none_or(|(first, _)| *first == code) {
+            lines.push((code, text.to_string()));
+        } else {
+            return Err(malformed(&line));
+        }
+        if last {
+            return Ok(Reply {
+                code,
+                lines: lines.into_iter().map(|(_, text)| text).collect(),
+            });
+        }
+    }
+}
+// ANCHOR_END: parse_reply
+
+fn malformed(line: &str) -> anyhow::Error {
+    anyhow!("malformed reply from the server: {line:?} (is it an SMTP server?)")
+}
+
+/// A refused command, with advice for the common cases.
+fn refused(command: &str, reply: &Reply) -> anyhow::Error {
+    let text = reply.lines.join(" ").to_ascii_lowercase();
+    let hint = if reply.code == 530 || text.contains("starttls") {
+        "; hint: this server wants an encrypted connection (STARTTLS), which this \
+         lesson's client does not speak; send through lesson09-mta instead"
+    } else if reply.code == 552 {
+        "; hint: the message is bigger than the server accepts"
+    } else if reply.code / 100 == 4 {
+        "; hint: a temporary failure: try again later"
+    } else {
+        ""
+    };
+    anyhow!("the server refused {command}: {reply}{hint}")
+}
+
+/// The hint for a refused connection.
+pub const START_MTA: &str = "start one with `cargo run -p lesson09-email`";
+
+/// A message ready to go: the envelope and the text.
+#[derive(Debug)]
+pub struct Envelope {
+    /// `MAIL FROM`.
+    pub from: Address,
+    /// `RCPT TO`, one per recipient (including those only in a Bcc).
+    pub to: Vec<Address>,
+}
+
+/// An SMTP client session.
+pub struct SmtpClient {
+    /// The connection.
+    conn: Conn,
+    /// What `EHLO` announced (`SIZE 10485760`, `8BITMIME`, ...), upper case.
+    extensions: Vec<String>,
+}
+
+impl SmtpClient {
+    /// Connects, reads the greeting and introduces itself with `EHLO`.
+    pub fn connect(
+        addr: &HostPort,
+        timeout: Duration,
+        show: Transcript,
+    ) -> anyhow::Result<SmtpClient> {
+        let mut conn = Conn::open(addr, timeout, show, START_MTA)?;
+        let greeting = read_reply(&mut conn)?;
+        if greeting.code != 220 {
+            return Err(refused("the connection", &greeting));
+        }
+        // Our name in EHLO: the address the server sees us coming from, written
+        // as an "address literal" since we have no domain name.
+        let me = match conn.writer.local_addr()? {
+            std::net::SocketAddr::V4(a) => format!("[{}]", a.ip()),
+            std::net::SocketAddr::V6(a) => format!("[IPv6:{}]", a.ip()),
+        };
+        let mut client = SmtpClient {
+            conn,
+            extensions: Vec::new(),
+        };
+        let reply = client.command(&format!("EHLO {me}"))?;
+        if reply.code == 250 {
+            client.extensions = reply.lines[1..]
+                .iter()
+                .map(|l| l.to_ascii_uppercase())
+                .collect();
+        } else {
+            // A server from before 1995 knows only HELO.
+            client.expect(&format!("HELO {me}"), 250)?;
+        }
+        Ok(client)
+    }
+
+    /// Did the server announce `extension` (e.g. `8BITMIME`)?
+    pub fn supports(&self, extension: &str) -> bool {
+        self.extensions
+            .iter()
+            .any(|e| e.split_whitespace().next() == Some(extension))
+    }
+
+    /// Sends a command line and reads the reply, whatever its code.
+    fn command(&mut self, line: &str) -> anyhow::Result<Reply> {
+        self.conn.send(line, line)?;
+        read_reply(&mut self.conn)
+    }
+
+    /// Sends a command and fails unless the reply has code `want`.
+    fn expect(&mut self, line: &str, want: u16) -> anyhow::Result<Reply> {
+        let reply = self.command(line)?;
+        if reply.code != want {
+            return Err(refused(line, &reply));
+        }
+        Ok(reply)
+    }
+
+    // ANCHOR: send
+    /// Sends one message: `MAIL FROM`, a `RCPT TO` per recipient, `DATA`, the
+    /// text (dot-stuffed), and the final `.`. Returns the server's last reply.
+    pub fn send(
+        &mut self,
+        envelope: &Envelope,
+        message: &str,
+        encoding: BodyEncoding,
+    ) -> anyhow::Result<Reply> {
+        let mut mail = format!("MAIL FROM:<{}>", envelope.from);
+        if self.supports("SIZE") {
+            mail.push_str(&format!(" SIZE={}", message.len()));
+        }
+        if encoding == BodyEncoding::EightBit {
+            mail.push_str(" BODY=8BITMIME");
+        }
+        self.expect(&mail, 250)?;
+        for to in &envelope.to {
+            self.expect(&format!("RCPT TO:<{to}>"), 250)?;
+        }
+        self.expect("DATA", 354)?;
+        let mut data = Vec::with_capacity(message.len() + 5);
+        let lines: Vec<&str> = message.lines().collect();
+        for line in &lines {
+            if line.starts_with('.') {
+                data.push(b'.'); // dot-stuffing: see `smtp::receive`
+            }
+            data.extend_from_slice(line.as_bytes());
+            data.extend_from_slice(b"\r\n");
+        }
+        data.extend_from_slice(b".\r\n");
+        self.show_message(&lines);
+        self.conn
+            .writer
+            .write_all(&data)
+            .context("cannot send the message")?;
+        let reply = read_reply(&mut self.conn)?;
+        if reply.code != 250 {
+            return Err(refused("the message", &reply));
+        }
+        Ok(reply)
+    }
+    // ANCHOR_END: send
+
+    /// Shows the message in the dialogue: the headers, and the body up to a point.
+    fn show_message(&mut self, lines: &[&str]) {
+        let head = lines
+            .iter()
+            .position(|l| l.is_empty())
+            .unwrap_or(lines.len());
+        let shown = lines.len().min(head + 1 + SHOWN_BODY_LINES);
+        for line in &lines[..shown] {
+            self.conn.show(format_args!("C: {line}"));
+        }
+        if shown < lines.len() {
+            let more = lines.len() - shown;
+            self.conn.show(format_args!("C: [... {more} more lines]"));
+        }
+        self.conn.show("C: .");
+    }
+
+    /// Says goodbye. A failure here no longer matters: the mail was accepted.
+    pub fn quit(mut self) {
+        let _ = self.command("QUIT");
+    }
+}
+
+/// The hint for a refused POP3 connection.
+pub const START_POP3: &str = "start one with `cargo run -p lesson09-email`; it serves POP3 too";
+
+/// A POP3 client session.
+pub struct Pop3Client {
+    /// The connection.
+    conn: Conn,
+}
+
+impl Pop3Client {
+    /// Connects and reads the greeting.
+    pub fn connect(
+        addr: &HostPort,
+        timeout: Duration,
+        show: Transcript,
+    ) -> anyhow::Result<Pop3Client> {
+        let mut client = Pop3Client {
+            conn: Conn::open(addr, timeout, show, START_POP3)?,
+        };
+        client.status().context("the server's greeting")?;
+        Ok(client)
+    }
+
+    /// Reads a status line: `+OK text` gives `text`, `-ERR text` an error.
+    fn status(&mut self) -> anyhow::Result<String> {
+        let raw = self.conn.read_line()?;
+        let line = String::from_utf8_lossy(&raw).into_owned();
+        self.conn.show(format_args!("S: {line}"));
+        if let Some(text) = line.strip_prefix("+OK") {
+            Ok(text.trim_start().to_string())
+        } else if let Some(text) = line.strip_prefix("-ERR") {
+            bail!("the server said: {}", text.trim_start())
+        } else {
+            bail!("malformed reply from the server: {line:?} (is it a POP3 server?)")
+        }
+    }
+
+    /// Sends a command and reads its status line.
+    fn command(&mut self, line: &str) -> anyhow::Result<String> {
+        self.conn.send(line, line)?;
+        self.status().with_context(|| format!("{line} failed"))
+    }
+
+    // ANCHOR: read_multi
+    /// Sends a command whose reply is a list or a message: the lines up to the one
+    /// holding a single `.`, with dot-stuffing undone.
+    fn multi(&mut self, line: &str) -> anyhow::Result<Vec<Vec<u8>>> {
+        self.command(line)?;
+        let mut lines = Vec::new();
+        loop {
+            let mut raw = self.conn.read_line()?;
+            if raw == b"." {
+                break;
+            }
+            if raw.starts_with(b".") {
+                raw.remove(0);
+            }
+            lines.push(raw);
+        }
+        self.conn.show(format_args!("S: [{} lines]", lines.len()));
+        self.conn.show("S: .");
+        Ok(lines)
+    }
+    // ANCHOR_END: read_multi
+
+    /// Logs in; the password is not shown in the dialogue.
+    pub fn login(&mut self, user: &str, password: &str) -> anyhow::Result<()> {
+        self.command(&format!("USER {user}"))?;
+        self.conn
+            .send(&format!("PASS {password}"), "PASS ********")?;
+        self.status().context("login failed")?;
+        Ok(())
+    }
+
+    /// `LIST`: each message's number and size.
+    pub fn list(&mut self) -> anyhow::Result<Vec<(usize, u64)>> {
+        self.multi("LIST")?
+            .iter()
+            .map(|line| {
+                let line = String::from_utf8_lossy(line);
+                let mut parts = line.split_whitespace().map(str::parse::<u64>);
+                match (parts.next(), parts.next()) {
+                    (Some(Ok(n)), Some(Ok(size))) => Ok((n as usize, size)),
+                    _ => bail!("malformed LIST line from the server: {line:?}"),
+                }
+            })
+            .collect()
+    }
+
+    /// `TOP n 0`: a message's headers.
+    pub fn headers(&mut self, n: usize) -> anyhow::Result<Vec<String>> {
+        Ok(self
+            .multi(&format!("TOP {n} 0"))?
+            .iter()
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .collect())
+    }
+
+    /// `RETR n`: a whole message, its lines ending in `\n`.
+    pub fn retrieve(&mut self, n: usize) -> anyhow::Result<Vec<u8>> {
+        let mut text = Vec::new();
+        for line in self.multi(&format!("RETR {n}"))? {
+            text.extend_from_slice(&line);
+            text.push(b'\n');
+        }
+        Ok(text)
+    }
+
+    /// `DELE n`: marks a message; it goes at `QUIT`.
+    pub fn delete(&mut self, n: usize) -> anyhow::Result<()> {
+        self.command(&format!("DELE {n}")).map(drop)
+    }
+
+    /// `QUIT`: ends the session, and only now are deleted messages removed.
+    pub fn quit(mut self) -> anyhow::Result<()> {
+        self.command("QUIT").map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+    use std::net::TcpListener;
+
+    /// A client connected to a fake server that sends `script` and reads everything.
+    fn reading(script: &'static [u8]) -> Conn {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = HostPort::parse(&listener.local_addr().unwrap().to_string()).unwrap();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            stream.write_all(script).unwrap();
+            let _ = stream.read_to_end(&mut Vec::new());
+        });
+        Conn::open(&addr, Duration::from_secs(10), None, "").unwrap()
+    }
+
+    #[test]
+    fn multi_line_replies_are_one_reply() {
+        let mut conn =
+            reading(b"250-localhost greets you\r\n250-SIZE 100\r\n250 HELP\r\n221 Bye\r\n");
+        let reply = read_reply(&mut conn).unwrap();
+        assert_eq!(reply.code, 250);
+        assert_eq!(reply.lines, ["localhost greets you", "SIZE 100", "HELP"]);
+        assert_eq!(read_reply(&mut conn).unwrap().code, 221);
+    }
+
+    #[test]
+    fn malformed_replies_are_errors_that_say_so() {
+        for script in [
+            &b"HTTP/1.1 400 Bad Request\r\n"[..],
+            b"250-a\r\n251 b\r\n",
+            b"25\r\n",
+            b"250x\r\n",
+            b"999 x\r\n",
+        ] {
+            let script: &'static [u8] = Box::leak(script.to_vec().into_boxed_slice());
+            let err = read_reply(&mut reading(script)).unwrap_err();
+            assert!(err.to_string().contains("malformed reply"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_bare_code_is_a_complete_reply() {
+        let reply = read_reply(&mut reading(b"250\r\n")).unwrap();
+        assert_eq!((reply.code, reply.lines), (250, vec![String::new()]));
+    }
+
+    #[test]
+    fn starttls_demands_get_a_hint() {
+        let reply = Reply {
+            code: 530,
+            lines: vec!["5.7.0 Must issue a STARTTLS command first".into()],
+        };
+        let text = refused("MAIL FROM:<a@b>", &reply).to_string();
+        assert!(
+            text.starts_with("the server refused MAIL FROM:<a@b>: 530 5.7.0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("hint: this server wants an encrypted connection"),
+            "{text}"
+        );
+    }
+}

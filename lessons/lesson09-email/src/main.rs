@@ -1,0 +1,69 @@
+//! `cargo run -p lesson09-email`: a small mail server, SMTP in and POP3 out.
+
+use anyhow::Context;
+use clap::Parser;
+use lesson09_email::maildir::Maildir;
+use lesson09_email::{serve, Mta, User};
+use shared::addr::{HostPort, POP3_SERVER, SMTP_SERVER};
+use shared::server::{announce, bind_tcp, log, Shutdown};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Accepts mail over SMTP, stores it in a maildir, and serves it back over POP3.
+///
+/// Every mail is on disk before the server answers 250. Mail for any name is
+/// accepted unless --user names the only mailboxes.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Address for SMTP; port 0 lets the system choose a free port.
+    #[arg(long, value_name = "HOST:PORT", default_value = SMTP_SERVER)]
+    bind: HostPort,
+    /// Address for POP3.
+    #[arg(long, value_name = "HOST:PORT", default_value = POP3_SERVER)]
+    pop3_bind: HostPort,
+    /// Folder to store mail in (created if missing): one maildir per user.
+    #[arg(long, value_name = "DIR", default_value = "maildir")]
+    maildir: PathBuf,
+    /// A POP3 account, NAME:PASSWORD (repeatable). With none, POP3 takes any password.
+    #[arg(long = "user", value_name = "NAME:PASSWORD")]
+    users: Vec<User>,
+    /// The largest message accepted, in octets.
+    #[arg(long, value_name = "OCTETS", default_value_t = 10 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..=1 << 30))]
+    max_size: u64,
+    /// Sessions served at once, per protocol.
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    max_connections: u64,
+    /// Close a session that sends nothing for this many seconds (RFC 5321 asks for 300).
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
+}
+
+fn main() -> ExitCode {
+    shared::cli::report(run(shared::cli::parse_args::<Args>()))
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let shutdown = Shutdown::on_signals()?;
+    let maildir = Maildir::open(&args.maildir)
+        .with_context(|| format!("cannot use {} as the maildir", args.maildir.display()))?;
+    if args.users.is_empty() {
+        eprintln!(
+            "warning: no --user given: POP3 accepts any user name with any password \
+             (fine on this machine, never on a network)"
+        );
+    }
+    let mut mta = Mta::new(maildir, args.users);
+    mta.max_size = args.max_size as usize;
+    mta.max_connections = args.max_connections as usize;
+    mta.idle_timeout = Duration::from_secs(args.idle_timeout);
+    let smtp = bind_tcp(&args.bind)?;
+    let pop3 = bind_tcp(&args.pop3_bind)?;
+    announce(smtp.local_addr()?);
+    log(format_args!("POP3 listening on {}", pop3.local_addr()?));
+    let root = std::path::absolute(mta.maildir.root()).unwrap_or_else(|_| args.maildir.clone());
+    log(format_args!("Storing mail in {}", root.display()));
+    serve(&smtp, &pop3, &mta, &shutdown)?;
+    Ok(())
+}

@@ -1,0 +1,370 @@
+//! The POP3 server side (RFC 1939): how a mail reader fetches its mail.
+//!
+//! Like SMTP, a command per line; each reply starts with `+OK` or `-ERR`. Replies
+//! that carry a list or a message continue over several lines and end with a line
+//! holding a single `.`, dot-stuffed exactly as in SMTP's `DATA`.
+//!
+//! A session goes through three states: AUTHORIZATION (`USER`, `PASS`), then
+//! TRANSACTION (`STAT`, `LIST`, `RETR`, `DELE`, ...), then UPDATE after `QUIT`:
+//! only then are messages marked with `DELE` really removed. A session that ends
+//! any other way (the connection drops) deletes nothing, so a reader that crashes
+//! half-way never loses mail it has not yet saved.
+//!
+//! POP3 sends the password as plain text: fine on loopback, never on a network
+//! without TLS (POP3S on port 995).
+
+use crate::maildir::{Mailbox, Stored};
+use crate::{lock, Input, Mta, Session};
+use shared::server::{log, Shutdown};
+use std::io;
+use std::net::{SocketAddr, TcpStream};
+
+/// The longest command line, `\r\n` not counted (RFC 2449).
+pub const MAX_COMMAND: usize = 255;
+
+/// Wrong passwords allowed before the server hangs up.
+pub const MAX_LOGIN_FAILURES: u32 = 3;
+
+/// What the server sends back for one command.
+#[derive(Debug)]
+pub struct Reply {
+    /// The reply's bytes, every line ending in `\r\n`.
+    pub bytes: Vec<u8>,
+    /// Close the connection after sending it.
+    pub close: bool,
+}
+
+fn ok(text: &str) -> Reply {
+    Reply {
+        bytes: format!("+OK {text}\r\n").into_bytes(),
+        close: false,
+    }
+}
+
+fn err(text: &str) -> Reply {
+    Reply {
+        bytes: format!("-ERR {text}\r\n").into_bytes(),
+        close: false,
+    }
+}
+
+// ANCHOR: multi
+/// A multi-line reply: `+OK first`, the lines (dot-stuffed), and a final `.`.
+fn multi<L: AsRef<[u8]>>(first: &str, lines: impl IntoIterator<Item = L>) -> Reply {
+    let mut bytes = format!("+OK {first}\r\n").into_bytes();
+    for line in lines {
+        let line = line.as_ref();
+        if line.starts_with(b".") {
+            bytes.push(b'.'); // so that no line of the content reads as the end
+        }
+        bytes.extend_from_slice(line);
+        bytes.extend_from_slice(b"\r\n");
+    }
+    bytes.extend_from_slice(b".\r\n");
+    Reply {
+        bytes,
+        close: false,
+    }
+}
+// ANCHOR_END: multi
+
+/// A logged-in session's view of its mailbox.
+#[derive(Debug)]
+struct Open<'a> {
+    /// Whose mailbox; unlocked when this is dropped.
+    owner: Locked<'a>,
+    /// The messages as they were at login; mail arriving later waits for the next session.
+    messages: Vec<Stored>,
+    /// Marked by `DELE`, removed at `QUIT`.
+    deleted: Vec<bool>,
+}
+
+/// A mailbox locked for one POP3 session; unlocked when dropped.
+#[derive(Debug)]
+struct Locked<'a> {
+    mta: &'a Mta,
+    mailbox: Mailbox,
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        lock(&self.mta.locked).remove(&self.mailbox);
+    }
+}
+
+/// One POP3 session's state.
+#[derive(Debug)]
+pub struct Pop3<'a> {
+    /// The server's settings.
+    mta: &'a Mta,
+    /// The name given with `USER`, waiting for `PASS`.
+    user: Option<Mailbox>,
+    /// Wrong passwords so far.
+    failures: u32,
+    /// Set after a successful `PASS`: the TRANSACTION state.
+    open: Option<Open<'a>>,
+}
+
+impl<'a> Pop3<'a> {
+    /// A new session, in the AUTHORIZATION state.
+    pub fn new(mta: &'a Mta) -> Self {
+        Pop3 {
+            mta,
+            user: None,
+            failures: 0,
+            open: None,
+        }
+    }
+
+    /// The logged-in user, if any.
+    pub fn user(&self) -> Option<&Mailbox> {
+        self.open.as_ref().map(|open| &open.owner.mailbox)
+    }
+
+    /// Answers one command line.
+    pub fn command(&mut self, line: &str) -> Reply {
+        let (verb, arg) = line.split_once(' ').unwrap_or((line, ""));
+        let verb = verb.to_ascii_uppercase();
+        if verb == "CAPA" {
+            return multi("Capabilities follow", ["USER", "UIDL", "TOP"]);
+        }
+        match self.open.as_mut() {
+            None => self.authorization(&verb, arg),
+            Some(open) => open.transaction(&verb, arg),
+        }
+    }
+
+    // ANCHOR: authorization
+    /// `USER`, `PASS` and `QUIT` before login.
+    fn authorization(&mut self, verb: &str, arg: &str) -> Reply {
+        match verb {
+            "USER" => match Mailbox::new(arg) {
+                Ok(user) => {
+                    self.user = Some(user);
+                    // The same answer for every name, so that nobody can probe
+                    // which users exist.
+                    ok("Send PASS")
+                }
+                Err(_) => err("Not a valid user name"),
+            },
+            "PASS" => {
+                let Some(user) = self.user.take() else {
+                    return err("Send USER first");
+                };
+                let known = &self.mta.users;
+                if !known.is_empty() && known.get(&user).map(String::as_str) != Some(arg) {
+                    self.failures += 1;
+                    let mut reply = err("[AUTH] Wrong user name or password");
+                    reply.close = self.failures >= MAX_LOGIN_FAILURES;
+                    return reply;
+                }
+                self.log_in(user)
+            }
+            "QUIT" => Reply {
+                close: true,
+                ..ok("Bye")
+            },
+            _ => err("Log in first, with USER and PASS"),
+        }
+    }
+    // ANCHOR_END: authorization
+
+    /// Locks the mailbox and takes a snapshot of its messages.
+    fn log_in(&mut self, user: Mailbox) -> Reply {
+        if !lock(&self.mta.locked).insert(user.clone()) {
+            return err("[IN-USE] The mailbox is open in another session");
+        }
+        let owner = Locked {
+            mta: self.mta,
+            mailbox: user,
+        };
+        let messages = match self.mta.maildir.messages(&owner.mailbox) {
+            Ok(messages) => messages,
+            Err(_) => return err("[SYS/TEMP] Cannot read the mailbox, try again later"),
+        };
+        let size: u64 = messages.iter().map(|m| m.size).sum();
+        let text = format!(
+            "{} has {} messages ({size} octets)",
+            owner.mailbox,
+            messages.len()
+        );
+        self.open = Some(Open {
+            owner,
+            deleted: vec![false; messages.len()],
+            messages,
+        });
+        ok(&text)
+    }
+}
+
+impl Open<'_> {
+    /// Commands after login.
+    fn transaction(&mut self, verb: &str, arg: &str) -> Reply {
+        let mut args = arg.split_whitespace();
+        let first = args.next();
+        match (verb, first) {
+            ("STAT", _) => {
+                let (count, size) = self
+                    .live()
+                    .fold((0, 0), |(count, size), (_, m)| (count + 1, size + m.size));
+                ok(&format!("{count} {size}"))
+            }
+            ("LIST", None) => multi(
+                "Scan listing follows",
+                self.live().map(|(n, m)| format!("{n} {}", m.size)),
+            ),
+            ("UIDL", None) => multi(
+                "Unique ids follow",
+                self.live().map(|(n, m)| format!("{n} {}", m.uid)),
+            ),
+            ("LIST" | "UIDL" | "RETR" | "TOP" | "DELE", Some(number)) => {
+                let n = match self.number(number) {
+                    Ok(n) => n,
+                    Err(reply) => return reply,
+                };
+                let message = &self.messages[n - 1];
+                match verb {
+                    "LIST" => ok(&format!("{n} {}", message.size)),
+                    "UIDL" => ok(&format!("{n} {}", message.uid)),
+                    "DELE" => {
+                        self.deleted[n - 1] = true;
+                        ok(&format!("Message {n} marked, deleted at QUIT"))
+                    }
+                    "RETR" => retrieve(message, None),
+                    _ => match args.next().map(str::parse::<usize>) {
+                        Some(Ok(lines)) => retrieve(message, Some(lines)),
+                        _ => err("Syntax: TOP message lines"),
+                    },
+                }
+            }
+            ("RETR" | "DELE" | "TOP", None) => err("Which message? Give its number"),
+            ("NOOP", _) => ok(""),
+            ("RSET", _) => {
+                self.deleted.fill(false);
+                ok("Deletion marks removed")
+            }
+            ("QUIT", _) => self.update(),
+            ("USER" | "PASS", _) => err("Already logged in"),
+            _ => err("Command not recognized"),
+        }
+    }
+
+    /// The messages not marked as deleted, with their numbers (from 1).
+    fn live(&self) -> impl Iterator<Item = (usize, &Stored)> {
+        self.messages
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.deleted[*i])
+            .map(|(i, m)| (i + 1, m))
+    }
+
+    /// A message number from the client, checked.
+    fn number(&self, text: &str) -> Result<usize, Reply> {
+        match text.parse::<usize>() {
+            Ok(n) if (1..=self.messages.len()).contains(&n) => {
+                if self.deleted[n - 1] {
+                    Err(err(&format!("Message {n} is marked as deleted")))
+                } else {
+                    Ok(n)
+                }
+            }
+            Ok(n) => Err(err(&format!(
+                "No message {n}: there are {}",
+                self.messages.len()
+            ))),
+            Err(_) => Err(err(&format!("{text:?} is not a message number"))),
+        }
+    }
+
+    // ANCHOR: update
+    /// The UPDATE state: `QUIT` removes what `DELE` marked.
+    fn update(&mut self) -> Reply {
+        let mut removed = 0;
+        let mut failed = false;
+        for (message, _) in self.messages.iter().zip(&self.deleted).filter(|(_, d)| **d) {
+            match std::fs::remove_file(&message.path) {
+                Ok(()) => removed += 1,
+                Err(_) => failed = true,
+            }
+        }
+        let text = format!(
+            "Bye: {} had {} messages, {removed} deleted",
+            self.owner.mailbox,
+            self.messages.len()
+        );
+        Reply {
+            close: true,
+            ..if failed {
+                err("[SYS/TEMP] Some messages could not be deleted")
+            } else {
+                ok(&text)
+            }
+        }
+    }
+    // ANCHOR_END: update
+}
+
+/// `RETR` (the whole message) or `TOP` (the headers and the first `body_lines`).
+fn retrieve(message: &Stored, body_lines: Option<usize>) -> Reply {
+    let Ok(bytes) = std::fs::read(&message.path) else {
+        return err("[SYS/TEMP] Cannot read the message, try again later");
+    };
+    let text = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+    let mut lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+    if let Some(keep) = body_lines {
+        let head = lines
+            .iter()
+            .position(|l| l.is_empty())
+            .unwrap_or(lines.len());
+        lines.truncate((head + 1 + keep).min(lines.len()));
+    }
+    multi(&format!("{} octets", message.size), lines)
+}
+
+// ANCHOR: session
+/// Serves one POP3 client until `QUIT`, a dropped connection, idling or shutdown.
+pub fn session(
+    stream: TcpStream,
+    peer: SocketAddr,
+    mta: &Mta,
+    shutdown: &Shutdown,
+) -> io::Result<()> {
+    let mut io = Session::new(stream, MAX_COMMAND, mta, shutdown)?;
+    let mut pop3 = Pop3::new(mta);
+    io.reply("+OK lesson09-mta POP3 ready")?;
+    loop {
+        let line = match io.next()? {
+            Input::Line(line) => line,
+            Input::Closed => return Ok(()), // no QUIT: nothing is deleted
+            Input::Shutdown => {
+                io.reply("-ERR [SYS/TEMP] Server shutting down; nothing was deleted")?;
+                break;
+            }
+            Input::Idle => {
+                io.reply("-ERR Idle for too long; nothing was deleted")?;
+                break;
+            }
+            Input::TooLong => {
+                io.reply("-ERR Line too long")?;
+                break;
+            }
+        };
+        let logged_in = pop3.user().is_some();
+        let reply = pop3.command(&String::from_utf8_lossy(&line));
+        io.send(&reply.bytes)?;
+        match pop3.user() {
+            Some(user) if !logged_in => log(format_args!("POP3 {peer}: {user} logged in")),
+            Some(_) if reply.close => log(format_args!(
+                "POP3 {peer}: {}",
+                String::from_utf8_lossy(&reply.bytes).trim_end()
+            )),
+            _ => {}
+        }
+        if reply.close {
+            break;
+        }
+    }
+    io.close();
+    Ok(())
+}
+// ANCHOR_END: session
