@@ -249,8 +249,15 @@ impl<'a> Session<'a> {
     }
 
     /// Ends the session so that the client surely reads our last reply.
+    /// (Waits at most a second for the client to close, half that when the whole
+    /// server is stopping, which must take under two seconds.)
     pub(crate) fn close(self) {
-        shared::server::close_gracefully(&self.writer, Duration::from_secs(1));
+        let linger = if self.shutdown.is_triggered() {
+            500
+        } else {
+            1000
+        };
+        shared::server::close_gracefully(&self.writer, Duration::from_millis(linger));
     }
 }
 

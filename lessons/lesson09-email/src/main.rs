@@ -46,6 +46,8 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> anyhow::Result<()> {
     let shutdown = Shutdown::on_signals()?;
+    let smtp = bind_tcp(&args.bind)?;
+    let pop3 = bind_tcp(&args.pop3_bind)?;
     let maildir = Maildir::open(&args.maildir)
         .with_context(|| format!("cannot use {} as the maildir", args.maildir.display()))?;
     if args.users.is_empty() {
@@ -58,8 +60,6 @@ fn run(args: Args) -> anyhow::Result<()> {
     mta.max_size = args.max_size as usize;
     mta.max_connections = args.max_connections as usize;
     mta.idle_timeout = Duration::from_secs(args.idle_timeout);
-    let smtp = bind_tcp(&args.bind)?;
-    let pop3 = bind_tcp(&args.pop3_bind)?;
     announce(smtp.local_addr()?);
     log(format_args!("POP3 listening on {}", pop3.local_addr()?));
     let root = std::path::absolute(mta.maildir.root()).unwrap_or_else(|_| args.maildir.clone());

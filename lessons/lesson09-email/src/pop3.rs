@@ -130,7 +130,15 @@ impl<'a> Pop3<'a> {
         }
         match self.open.as_mut() {
             None => self.authorization(&verb, arg),
-            Some(open) => open.transaction(&verb, arg),
+            Some(open) => {
+                let reply = open.transaction(&verb, arg);
+                if reply.close {
+                    // Unlock the mailbox before the client reads "+OK": it may
+                    // well log in again at once.
+                    self.open = None;
+                }
+                reply
+            }
         }
     }
 
@@ -354,9 +362,9 @@ pub fn session(
         io.send(&reply.bytes)?;
         match pop3.user() {
             Some(user) if !logged_in => log(format_args!("POP3 {peer}: {user} logged in")),
-            Some(_) if reply.close => log(format_args!(
+            None if logged_in => log(format_args!(
                 "POP3 {peer}: {}",
-                String::from_utf8_lossy(&reply.bytes).trim_end()
+                String::from_utf8_lossy(&reply.bytes[4..]).trim_end()
             )),
             _ => {}
         }

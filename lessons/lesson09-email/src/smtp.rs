@@ -307,10 +307,11 @@ fn receive(io: &mut Session, smtp: &Smtp, peer: SocketAddr) -> io::Result<Result
         let line = match io.next()? {
             Input::Line(line) => line,
             other => {
+                drop(sink); // removes the half-received message's file
                 log(format_args!(
                     "SMTP {peer}: session ended during DATA; nothing stored"
                 ));
-                return Ok(Err(other)); // `sink` is dropped: its file is removed
+                return Ok(Err(other));
             }
         };
         if line == b"." {

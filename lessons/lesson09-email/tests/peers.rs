@@ -1,0 +1,198 @@
+//! lesson09 against independent implementations: Python's standard `smtplib` and
+//! `poplib` as clients of our server, and `aiosmtpd` (PyPI) as a server for our client.
+
+mod common;
+
+use common::{Mail, FETCH, SEND};
+use shared::testing::{run, tool, ServerProcess};
+use std::path::PathBuf;
+use std::process::Command;
+
+/// `python3`, if it is installed and can import `module`. On CI both must be there.
+fn python_with(module: &str) -> Option<PathBuf> {
+    let python = tool("python3")?;
+    let found = Command::new(&python)
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Python's {module} is missing, but CI must install it (.ci/run)"
+        );
+        eprintln!("note: Python's {module} is not installed; skipping (pip install {module})");
+        return None;
+    }
+    Some(python)
+}
+
+fn script(name: &str) -> String {
+    format!("{}/python/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn the_tutorials_smtplib_and_poplib_programs_work_with_our_server() {
+    let Some(python) = python_with("smtplib") else {
+        return;
+    };
+    let mail = Mail::start(&["--user", "bob:pw"]);
+    let (smtp_port, pop3_port) = (mail.smtp.port().to_string(), mail.pop3.port().to_string());
+    let subject = "Grüße vom Python-Tutorial";
+    let text = "hello, send by Python...\n.a line with a dot\nÜmlauts too";
+    let script = script("tutorial_mail.py");
+    let sent = run(
+        &python,
+        &[
+            &script,
+            "send",
+            "127.0.0.1",
+            &smtp_port,
+            "py@example.com",
+            "bob@localhost",
+            subject,
+            text,
+        ],
+        "",
+    );
+    assert_eq!(sent.code, 0, "{sent:?}");
+    // smtplib's debug output shows our replies as it understood them.
+    assert!(
+        sent.stderr
+            .contains("reply: retcode (250); Msg: b'2.0.0 OK: stored as"),
+        "{}",
+        sent.stderr
+    );
+
+    // Our fetch client decodes Python's (base64) encoded subject...
+    let connect = mail.pop3_arg();
+    let listed = run(FETCH, &["--connect", &connect, "--user", "bob:pw"], "");
+    assert!(
+        listed.stdout.contains(&format!(": {subject}\n")),
+        "{listed:?}"
+    );
+
+    // ...and Python's poplib and email parser read what our server stored.
+    let fetched = run(
+        &python,
+        &[&script, "fetch", "127.0.0.1", &pop3_port, "bob", "pw"],
+        "",
+    );
+    assert_eq!(fetched.code, 0, "{fetched:?}");
+    assert!(
+        fetched
+            .stdout
+            .starts_with("+OK lesson09-mta POP3 ready\nMessages: 1. Size: "),
+        "{}",
+        fetched.stdout
+    );
+    assert!(
+        fetched.stdout.contains(&format!("Subject: {subject}\n")),
+        "{}",
+        fetched.stdout
+    );
+    let shown = fetched.stdout.replace("\r\n", "\n");
+    assert!(shown.contains(&format!("Text: {text}")), "{shown}");
+}
+
+#[test]
+fn lesson09_send_talks_to_aiosmtpd() {
+    let Some(python) = python_with("aiosmtpd") else {
+        return;
+    };
+    let server = ServerProcess::start(&python, &[&script("aiosmtpd_server.py")]);
+    let connect = server.addr.to_string();
+    let cases = [
+        // (subject, body, the transfer encoding we expect lesson09-send to choose)
+        ("Plain ASCII", "Hello Bob.\n.dot line\n".to_string(), "7bit"),
+        (
+            "Grüße, 日本語 and a long subject that needs more than one encoded word to fit",
+            "Schöne Grüße!\n".to_string(),
+            "8bit",
+        ),
+        (
+            "Long line",
+            format!("{}\n", "x".repeat(2500)),
+            "quoted-printable",
+        ),
+    ];
+    for (subject, body, encoding) in cases {
+        let ran = run(
+            SEND,
+            &[
+                "--connect",
+                &connect,
+                "--from",
+                "ann@example.com",
+                "--to",
+                "bob@example.com",
+                "--bcc",
+                "carol@example.com",
+                "--subject",
+                subject,
+                "-q",
+            ],
+            &body,
+        );
+        assert_eq!(ran.code, 0, "{ran:?}");
+        assert_eq!(ran.stdout, "sent: 250 2.0.0 OK: received\n");
+        let mut fields = std::collections::HashMap::new();
+        loop {
+            let line = server.next_line();
+            let Some((name, value)) = line.split_once(' ') else {
+                break; // "end"
+            };
+            fields.insert(name.to_string(), value.to_string());
+        }
+        let field = |name: &str| fields[name].clone();
+        assert_eq!(field("mail_from"), "\"ann@example.com\"");
+        assert_eq!(
+            field("rcpt_tos"),
+            "[\"bob@example.com\", \"carol@example.com\"]"
+        );
+        assert_eq!(
+            field("to"),
+            "\"bob@example.com\"",
+            "Bcc stays out of the headers"
+        );
+        assert_eq!(field("has_date"), "true");
+        assert_eq!(field("has_message_id"), "true");
+        assert_eq!(field("transfer_encoding"), format!("\"{encoding}\""));
+        assert_eq!(unjson(&field("subject")), subject);
+        assert_eq!(unjson(&field("text")).replace("\r\n", "\n"), body);
+    }
+}
+
+/// Decodes a JSON string literal as Python's `json.dumps` writes it.
+fn unjson(literal: &str) -> String {
+    let inner = &literal[1..literal.len() - 1];
+    let mut out = String::new();
+    let mut units = Vec::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push_str(&String::from_utf16(&units).unwrap());
+            units.clear();
+            out.push(c);
+            continue;
+        }
+        match chars.next().unwrap() {
+            'u' => {
+                let hex: String = chars.by_ref().take(4).collect();
+                units.push(u16::from_str_radix(&hex, 16).unwrap());
+                continue;
+            }
+            other => {
+                out.push_str(&String::from_utf16(&units).unwrap());
+                units.clear();
+                out.push(match other {
+                    'n' => '\n',
+                    'r' => '\r',
+                    't' => '\t',
+                    c => c,
+                });
+            }
+        }
+    }
+    out.push_str(&String::from_utf16(&units).unwrap());
+    out
+}
