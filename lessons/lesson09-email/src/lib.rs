@@ -265,3 +265,11 @@ impl<'a> Session<'a> {
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+/// "1 message", "2 messages".
+pub fn messages(count: usize) -> String {
+    match count {
+        1 => "1 message".to_string(),
+        n => format!("{n} messages"),
+    }
+}

@@ -192,9 +192,9 @@ impl<'a> Pop3<'a> {
         };
         let size: u64 = messages.iter().map(|m| m.size).sum();
         let text = format!(
-            "{} has {} messages ({size} octets)",
+            "{} has {} ({size} octets)",
             owner.mailbox,
-            messages.len()
+            crate::messages(messages.len())
         );
         self.open = Some(Open {
             owner,
@@ -296,9 +296,9 @@ impl Open<'_> {
             }
         }
         let text = format!(
-            "Bye: {} had {} messages, {removed} deleted",
+            "Bye: {} had {}, {removed} deleted",
             self.owner.mailbox,
-            self.messages.len()
+            crate::messages(self.messages.len())
         );
         Reply {
             close: true,
@@ -359,7 +359,7 @@ pub fn session(
         };
         let logged_in = pop3.user().is_some();
         let reply = pop3.command(&String::from_utf8_lossy(&line));
-        io.send(&reply.bytes)?;
+        // Log before replying: once the client has the reply, the log is up to date.
         match pop3.user() {
             Some(user) if !logged_in => log(format_args!("POP3 {peer}: {user} logged in")),
             None if logged_in => log(format_args!(
@@ -368,6 +368,7 @@ pub fn session(
             )),
             _ => {}
         }
+        io.send(&reply.bytes)?;
         if reply.close {
             break;
         }

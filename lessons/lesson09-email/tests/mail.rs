@@ -64,7 +64,7 @@ fn a_mail_sent_with_lesson09_send_is_fetched_with_lesson09_fetch() {
     let listed = fetch(&mail, &[]);
     assert_eq!(listed.code, 0, "{listed:?}");
     assert!(
-        listed.stdout.starts_with("1 messages for alice\n"),
+        listed.stdout.starts_with("1 message for alice\n"),
         "{}",
         listed.stdout
     );
@@ -228,7 +228,7 @@ fn dele_takes_effect_only_at_quit() {
     assert_eq!(deleted.code, 0, "{deleted:?}");
     assert_eq!(deleted.stderr, "deleted message 1\n");
     let listed = fetch(&mail, &[]);
-    assert!(listed.stdout.starts_with("1 messages"), "{listed:?}");
+    assert!(listed.stdout.starts_with("1 message "), "{listed:?}");
     assert!(
         listed.stdout.contains(": two\n"),
         "the first one went: {listed:?}"
@@ -247,7 +247,7 @@ fn pop3_errors_are_replies_not_crashes() {
         ("PASS secret", "-ERR Send USER first"),
         ("USER ../alice", "-ERR Not a valid user name"),
         ("USER alice", "+OK"),
-        ("PASS secret", "+OK alice has 1 messages"),
+        ("PASS secret", "+OK alice has 1 message "),
         ("RETR", "-ERR Which message?"),
         ("RETR 2", "-ERR No message 2: there are 1"),
         ("RETR one", "-ERR \"one\" is not a message number"),
@@ -353,7 +353,7 @@ fn without_users_the_server_warns_once_and_takes_any_password() {
     for password in ["anything", "else"] {
         let user = format!("bob:{password}");
         let ran = run(FETCH, &["--connect", &pop3, "--user", &user], "");
-        assert!(ran.stdout.starts_with("1 messages for bob"), "{ran:?}");
+        assert!(ran.stdout.starts_with("1 message for bob"), "{ran:?}");
     }
     let warnings = mail.server.stderr();
     assert_eq!(warnings.matches("warning:").count(), 1, "{warnings}");

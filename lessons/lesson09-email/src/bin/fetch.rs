@@ -4,6 +4,7 @@ use anyhow::bail;
 use clap::Parser;
 use lesson09_email::client::Pop3Client;
 use lesson09_email::message::{decode_header, header};
+use lesson09_email::messages;
 use shared::addr::{HostPort, POP3_SERVER};
 use std::io::Write;
 use std::process::ExitCode;
@@ -66,7 +67,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     if let Some(n) = args.retrieve {
         out.write_all(&pop3.retrieve(n)?)?;
     } else if args.delete.is_none() {
-        writeln!(out, "{} messages for {user}", list.len())?;
+        writeln!(out, "{} for {user}", messages(list.len()))?;
         for (n, size) in list {
             let head = pop3.headers(n)?;
             let field = |name| {
