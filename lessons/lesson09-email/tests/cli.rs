@@ -116,22 +116,9 @@ fn a_server_that_is_not_smtp_is_a_malformed_reply() {
 #[test]
 fn a_message_that_cannot_be_delivered_says_why() {
     let mail = Mail::start(&[]);
-    let connect = mail.smtp_arg();
     // Not an address at all is a usage error (exit 2); an address whose name
     // cannot be a mailbox is the server's refusal (exit 1).
-    let ran = run(
-        SEND,
-        &[
-            "--connect",
-            &connect,
-            "--from",
-            "a@b",
-            "--to",
-            ".hidden@x",
-            "hi",
-        ],
-        "",
-    );
+    let ran = mail.send(&["--from", "a@b", "--to", ".hidden@x", "hi"], "");
     assert_eq!(ran.code, 1, "{ran:?}");
     assert!(
         ran.stderr.starts_with(

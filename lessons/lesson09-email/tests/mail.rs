@@ -2,33 +2,20 @@
 
 mod common;
 
-use common::{pop3_login, smtp_to_data, Mail, Raw, FETCH, SEND};
-use shared::testing::{run, Ran};
+use common::{pop3_login, smtp_to_data, Mail, Raw};
+use shared::testing::Ran;
 
 const ALICE: &str = "alice:secret";
 
 /// Sends a mail to alice with lesson09-send.
 fn send(mail: &Mail, subject: &str, text: &str) -> Ran {
-    let connect = mail.smtp_arg();
-    let args = [
-        "--connect",
-        &connect,
-        "--from",
-        "ann@example.com",
-        "--to",
-        "alice@localhost",
-        "--subject",
-        subject,
-    ];
-    run(SEND, &args, text)
+    let to_alice = ["--from", "ann@example.com", "--to", "alice@localhost"];
+    mail.send(&[&to_alice[..], &["--subject", subject]].concat(), text)
 }
 
 /// Runs lesson09-fetch as alice with `extra` arguments.
 fn fetch(mail: &Mail, extra: &[&str]) -> Ran {
-    let connect = mail.pop3_arg();
-    let mut args = vec!["--connect", &connect, "--user", ALICE];
-    args.extend_from_slice(extra);
-    run(FETCH, &args, "")
+    mail.fetch(&[&["--user", ALICE][..], extra].concat())
 }
 
 #[test]
@@ -269,8 +256,7 @@ fn pop3_errors_are_replies_not_crashes() {
 #[test]
 fn wrong_passwords_are_refused_and_the_third_ends_the_session() {
     let mail = Mail::start(&["--user", ALICE]);
-    let connect = mail.pop3_arg();
-    let ran = run(FETCH, &["--connect", &connect, "--user", "alice:guess"], "");
+    let ran = mail.fetch(&["--user", "alice:guess"]);
     assert_eq!(ran.code, 1, "{ran:?}");
     assert_eq!(
         ran.stderr,
@@ -302,20 +288,7 @@ fn one_pop3_session_per_mailbox_at_a_time() {
 #[test]
 fn with_users_given_mail_to_anyone_else_is_refused() {
     let mail = Mail::start(&["--user", ALICE, "--user", "bob:hunter2"]);
-    let connect = mail.smtp_arg();
-    let ran = run(
-        SEND,
-        &[
-            "--connect",
-            &connect,
-            "--from",
-            "a@b",
-            "--to",
-            "mallory@localhost",
-            "hi",
-        ],
-        "",
-    );
+    let ran = mail.send(&["--from", "a@b", "--to", "mallory@localhost", "hi"], "");
     assert_eq!(ran.code, 1, "{ran:?}");
     assert!(
         ran.stderr
@@ -332,27 +305,12 @@ fn with_users_given_mail_to_anyone_else_is_refused() {
 #[test]
 fn without_users_the_server_warns_once_and_takes_any_password() {
     let mail = Mail::start(&[]);
-    let connect = mail.smtp_arg();
-    let sent = run(
-        SEND,
-        &[
-            "--connect",
-            &connect,
-            "--from",
-            "a@b",
-            "--to",
-            "Bob@x",
-            "-q",
-            "hi",
-        ],
-        "",
-    );
+    let sent = mail.send(&["--from", "a@b", "--to", "Bob@x", "-q", "hi"], "");
     assert_eq!(sent.code, 0, "{sent:?}");
     assert!(sent.stdout.starts_with("sent: 250 2.0.0 OK"), "{sent:?}");
-    let pop3 = mail.pop3_arg();
     for password in ["anything", "else"] {
         let user = format!("bob:{password}");
-        let ran = run(FETCH, &["--connect", &pop3, "--user", &user], "");
+        let ran = mail.fetch(&["--user", &user]);
         assert!(ran.stdout.starts_with("1 message for bob"), "{ran:?}");
     }
     let warnings = mail.server.stderr();
@@ -363,20 +321,8 @@ fn without_users_the_server_warns_once_and_takes_any_password() {
 #[test]
 fn bcc_recipients_get_the_mail_but_appear_in_no_header() {
     let mail = Mail::start(&[]);
-    let connect = mail.smtp_arg();
-    let ran = run(
-        SEND,
-        &[
-            "--connect",
-            &connect,
-            "--from",
-            "a@b",
-            "--to",
-            "alice@x",
-            "--bcc",
-            "carol@x",
-            "hi",
-        ],
+    let ran = mail.send(
+        &["--from", "a@b", "--to", "alice@x", "--bcc", "carol@x", "hi"],
         "",
     );
     assert_eq!(ran.code, 0, "{ran:?}");

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Mail, FETCH, SEND};
+use common::{Mail, SEND};
 use shared::testing::{run, tool, ServerProcess};
 use std::path::PathBuf;
 use std::process::Command;
@@ -64,8 +64,7 @@ fn the_tutorials_smtplib_and_poplib_programs_work_with_our_server() {
     );
 
     // Our fetch client decodes Python's (base64) encoded subject...
-    let connect = mail.pop3_arg();
-    let listed = run(FETCH, &["--connect", &connect, "--user", "bob:pw"], "");
+    let listed = mail.fetch(&["--user", "bob:pw"]);
     assert!(
         listed.stdout.contains(&format!(": {subject}\n")),
         "{listed:?}"

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Mail, Raw, FETCH, SEND};
+use common::{Mail, Raw};
 use shared::testing::{book_dir, run, tool, Transcript};
 
 /// Dates change every run, and not only in their digits ("Sun" → "Mon"): the book
@@ -29,7 +29,6 @@ fn shown(mail: &Mail, text: &str) -> String {
 fn book_transcripts() {
     let book = book_dir(env!("CARGO_MANIFEST_DIR"));
     let mail = Mail::start(&["--user", "alice:secret"]);
-    let (smtp, pop3) = (mail.smtp_arg(), mail.pop3_arg());
 
     let mut t = Transcript::new("lesson09-journey");
     t.show_port(mail.smtp.port(), 2525);
@@ -50,11 +49,8 @@ fn book_transcripts() {
         "cargo run -p lesson09-email --bin lesson09-send -- --from ann@example.com \\\n    \
          --to alice@localhost --subject 'Grüße aus Köln' 'Hallo Alice, schöne Grüße!'",
     );
-    let sent = run(
-        SEND,
+    let sent = mail.send(
         &[
-            "--connect",
-            &smtp,
             "--from",
             "ann@example.com",
             "--to",
@@ -69,22 +65,11 @@ fn book_transcripts() {
     t.output(&shown(&mail, &sent.both()));
     t.comment("Alice looks for mail, then reads it");
     t.command("cargo run -p lesson09-email --bin lesson09-fetch -- --user alice:secret");
-    t.output(&run(FETCH, &["--connect", &pop3, "--user", "alice:secret"], "").both());
+    t.output(&mail.fetch(&["--user", "alice:secret"]).both());
     t.command(
         "cargo run -p lesson09-email --bin lesson09-fetch -- --user alice:secret --retrieve 1",
     );
-    let got = run(
-        FETCH,
-        &[
-            "--connect",
-            &pop3,
-            "--user",
-            "alice:secret",
-            "--retrieve",
-            "1",
-        ],
-        "",
-    );
+    let got = mail.fetch(&["--user", "alice:secret", "--retrieve", "1"]);
     t.output(&shown(&mail, &got.both()));
     t.comment("terminal 1, the server's log:");
     for _ in 0..5 {

@@ -2,7 +2,7 @@
 //! raw TCP client for typing protocol lines by hand, as with `nc`.
 #![allow(dead_code)] // each test file uses part of it
 
-use shared::testing::{ServerProcess, PATIENCE};
+use shared::testing::{run, Ran, ServerProcess, PATIENCE};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -59,14 +59,16 @@ impl Mail {
         self.dir.path().join("maildir")
     }
 
-    /// `--connect` for lesson09-send.
-    pub fn smtp_arg(&self) -> String {
-        self.smtp.to_string()
+    /// Runs lesson09-send against this server: `--connect` and then `args`.
+    pub fn send(&self, args: &[&str], stdin: &str) -> Ran {
+        let connect = self.smtp.to_string();
+        run(SEND, &[&["--connect", &connect][..], args].concat(), stdin)
     }
 
-    /// `--connect` for lesson09-fetch.
-    pub fn pop3_arg(&self) -> String {
-        self.pop3.to_string()
+    /// Runs lesson09-fetch against this server: `--connect` and then `args`.
+    pub fn fetch(&self, args: &[&str]) -> Ran {
+        let connect = self.pop3.to_string();
+        run(FETCH, &[&["--connect", &connect][..], args].concat(), "")
     }
 
     /// The files in `sub` (`tmp`, `alice/new`, ...) of the maildir.
