@@ -121,6 +121,15 @@ enum Protocol {
     Pop3,
 }
 
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Protocol::Smtp => "SMTP",
+            Protocol::Pop3 => "POP3",
+        })
+    }
+}
+
 /// One listener's accept loop: a scoped thread per session, at most `max_connections`.
 fn accept(
     listener: &TcpListener,
@@ -134,7 +143,7 @@ fn accept(
             if active.fetch_add(1, Ordering::SeqCst) >= mta.max_connections {
                 active.fetch_sub(1, Ordering::SeqCst);
                 log(format_args!(
-                    "{protocol:?} {peer}: refused, too many sessions"
+                    "{protocol} {peer}: refused, too many sessions"
                 ));
                 refuse_with(
                     stream,
@@ -154,7 +163,7 @@ fn accept(
                     Protocol::Pop3 => pop3::session(stream, peer, mta, shutdown),
                 };
                 if let Err(err) = result {
-                    log(format_args!("{protocol:?} {peer}: connection lost: {err}"));
+                    log(format_args!("{protocol} {peer}: connection lost: {err}"));
                 }
                 active.fetch_sub(1, Ordering::SeqCst);
             });

@@ -94,7 +94,7 @@ impl<'a> Smtp<'a> {
         let (verb, arg) = line.split_once(' ').unwrap_or((line, ""));
         let arg = arg.trim();
         match verb.to_ascii_uppercase().as_str() {
-            "HELO" | "EHLO" if arg.is_empty() => {
+            "HELO" | "EHLO" if arg.is_empty() || arg.contains(|c: char| c.is_control()) => {
                 reply("501 5.5.4 Say who you are, e.g. EHLO client.example.com")
             }
             "HELO" | "EHLO" => {
@@ -451,6 +451,7 @@ mod tests {
             &mut smtp,
             &[
                 "HELO",
+                "HELO a\rb",
                 "FOO bar",
                 "EHLO x",
                 "MAIL ann@example.com",
@@ -467,7 +468,7 @@ mod tests {
         );
         assert_eq!(
             got,
-            [501, 500, 250, 501, 501, 501, 555, 250, 553, 501, 501, 500, 502]
+            [501, 501, 500, 250, 501, 501, 501, 555, 250, 553, 501, 501, 500, 502]
         );
     }
 

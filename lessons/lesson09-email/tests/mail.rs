@@ -336,3 +336,35 @@ fn bcc_recipients_get_the_mail_but_appear_in_no_header() {
     assert_eq!(alice, carol, "one message, two mailboxes");
     assert!(!alice.contains("carol"), "{alice}");
 }
+
+#[test]
+fn sessions_beyond_the_limit_are_told_to_come_back_later() {
+    let mail = Mail::start(&["--max-connections", "1"]);
+    let mut first = Raw::connect(mail.smtp);
+    assert!(first.reply().starts_with("220 "), "the first is served");
+    let mut second = Raw::connect(mail.smtp);
+    assert_eq!(
+        second.rest(),
+        "421 4.3.2 Too many connections, try again later\r\n"
+    );
+    let mut pop3 = Raw::connect(mail.pop3);
+    assert!(
+        pop3.read_line().starts_with("+OK"),
+        "POP3 has its own limit"
+    );
+    assert!(first.ask("QUIT").starts_with("221 "));
+    mail.logged("refused, too many sessions");
+}
+
+#[test]
+fn a_silent_client_is_disconnected_after_the_idle_timeout() {
+    let mail = Mail::start(&["--idle-timeout", "1"]);
+    let mut smtp = Raw::connect(mail.smtp);
+    assert!(smtp.reply().starts_with("220 "));
+    let started = std::time::Instant::now();
+    assert_eq!(
+        smtp.rest(),
+        "421 4.4.2 Idle for too long, closing the connection\r\n"
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_millis(900));
+}

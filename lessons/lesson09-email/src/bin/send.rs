@@ -4,7 +4,7 @@ use clap::Parser;
 use lesson09_email::client::{Envelope, SmtpClient};
 use lesson09_email::message::{Address, Outgoing};
 use shared::addr::{HostPort, SMTP_SERVER};
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
@@ -46,6 +46,9 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> anyhow::Result<()> {
     let body = if args.text.is_empty() {
+        if std::io::stdin().is_terminal() {
+            eprintln!("Type the message; end it with Ctrl-D (on Windows: Ctrl-Z, then Enter).");
+        }
         let mut body = String::new();
         std::io::stdin()
             .read_to_string(&mut body)
