@@ -111,6 +111,7 @@ impl fmt::Display for Reply {
 /// Reads one SMTP reply, which may span several lines: `250-` continues, `250 `
 /// (or a bare `250`) ends it. Every line must carry the same code.
 fn read_reply(conn: &mut Conn) -> anyhow::Result<Reply> {
+    let mut first_code = None;
     let mut lines = Vec::new();
     loop {
         let raw = conn.read_line()?;
@@ -128,16 +129,12 @@ fn read_reply(conn: &mut Conn) -> anyhow::Result<Reply> {
             Some(b'-') => (false, &line[4..]),
             Some(_) => return Err(malformed(&line)),
         };
-        if lines.first().is_none_or(|(first, _)| *first == code) {
-            lines.push((code, text.to_string()));
-        } else {
+        if *first_code.get_or_insert(code) != code {
             return Err(malformed(&line));
         }
+        lines.push(text.to_string());
         if last {
-            return Ok(Reply {
-                code,
-                lines: lines.into_iter().map(|(_, text)| text).collect(),
-            });
+            return Ok(Reply { code, lines });
         }
     }
 }

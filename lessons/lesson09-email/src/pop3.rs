@@ -35,8 +35,13 @@ pub struct Reply {
 }
 
 fn ok(text: &str) -> Reply {
+    let line = if text.is_empty() {
+        "+OK\r\n".to_string()
+    } else {
+        format!("+OK {text}\r\n")
+    };
     Reply {
-        bytes: format!("+OK {text}\r\n").into_bytes(),
+        bytes: line.into_bytes(),
         close: false,
     }
 }
@@ -377,3 +382,100 @@ pub fn session(
     Ok(())
 }
 // ANCHOR_END: session
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::maildir::Maildir;
+
+    /// A server with one user, alice, and `mails` delivered to her.
+    fn mta(mails: &[&str]) -> (tempfile::TempDir, Mta) {
+        let dir = tempfile::tempdir().unwrap();
+        let maildir = Maildir::open(dir.path()).unwrap();
+        let alice = Mailbox::new("alice").unwrap();
+        for text in mails {
+            let mut spooled = maildir.spool().unwrap();
+            for line in text.lines() {
+                spooled.write_line(line.as_bytes()).unwrap();
+            }
+            maildir.deliver(spooled, &[alice.clone()]).unwrap();
+        }
+        let users = vec!["alice:secret".parse().unwrap()];
+        (dir, Mta::new(maildir, users))
+    }
+
+    fn text(reply: Reply) -> String {
+        String::from_utf8(reply.bytes).unwrap()
+    }
+
+    fn logged_in(mta: &Mta) -> Pop3<'_> {
+        let mut pop3 = Pop3::new(mta);
+        pop3.command("USER alice");
+        assert!(text(pop3.command("PASS secret")).starts_with("+OK"));
+        pop3
+    }
+
+    #[test]
+    fn top_gives_the_headers_and_the_first_lines() {
+        let (_dir, mta) = mta(&["Subject: a\nFrom: b\n\none\n.two\nthree"]);
+        let mut pop3 = logged_in(&mta);
+        let top = text(pop3.command("TOP 1 0"));
+        assert!(
+            top.ends_with("\r\nSubject: a\r\nFrom: b\r\n\r\n.\r\n"),
+            "{top:?}"
+        );
+        let top = text(pop3.command("TOP 1 2"));
+        assert!(
+            top.ends_with("\r\n\r\none\r\n..two\r\n.\r\n"),
+            "stuffed: {top:?}"
+        );
+    }
+
+    #[test]
+    fn rset_takes_back_every_dele() {
+        let (_dir, mta) = mta(&["Subject: a\n\n1", "Subject: b\n\n2"]);
+        let mut pop3 = logged_in(&mta);
+        assert!(text(pop3.command("DELE 2")).starts_with("+OK"));
+        assert!(text(pop3.command("STAT")).starts_with("+OK 1 "));
+        assert!(text(pop3.command("DELE 2")).starts_with("-ERR Message 2 is marked"));
+        assert_eq!(text(pop3.command("RSET")), "+OK Deletion marks removed\r\n");
+        assert!(text(pop3.command("STAT")).starts_with("+OK 2 "));
+        assert_eq!(text(pop3.command("NOOP")), "+OK\r\n");
+    }
+
+    #[test]
+    fn uidl_names_each_message_by_its_file() {
+        let (_dir, mta) = mta(&["Subject: a\n\n1"]);
+        let uid = mta
+            .maildir
+            .messages(&Mailbox::new("alice").unwrap())
+            .unwrap()[0]
+            .uid
+            .clone();
+        let mut pop3 = logged_in(&mta);
+        assert_eq!(text(pop3.command("UIDL 1")), format!("+OK 1 {uid}\r\n"));
+        assert!(text(pop3.command("UIDL")).contains(&format!("\r\n1 {uid}\r\n.\r\n")));
+    }
+
+    #[test]
+    fn capa_works_before_and_after_login() {
+        let (_dir, mta) = mta(&[]);
+        let mut pop3 = Pop3::new(&mta);
+        let capa = "+OK Capabilities follow\r\nUSER\r\nUIDL\r\nTOP\r\n.\r\n";
+        assert_eq!(text(pop3.command("CAPA")), capa);
+        let mut pop3 = logged_in(&mta);
+        assert_eq!(text(pop3.command("capa")), capa);
+    }
+
+    #[test]
+    fn quit_unlocks_the_mailbox_at_once() {
+        let (_dir, mta) = mta(&[]);
+        let mut first = logged_in(&mta);
+        let mut second = Pop3::new(&mta);
+        second.command("USER alice");
+        assert!(text(second.command("PASS secret")).starts_with("-ERR [IN-USE]"));
+        let bye = first.command("QUIT");
+        assert!(bye.close);
+        logged_in(&mta); // free again
+    }
+}
