@@ -398,7 +398,9 @@ mod tests {
             for line in text.lines() {
                 spooled.write_line(line.as_bytes()).unwrap();
             }
-            maildir.deliver(spooled, &[alice.clone()]).unwrap();
+            maildir
+                .deliver(spooled, std::slice::from_ref(&alice))
+                .unwrap();
         }
         let users = vec!["alice:secret".parse().unwrap()];
         (dir, Mta::new(maildir, users))
