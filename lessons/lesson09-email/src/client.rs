@@ -6,7 +6,7 @@
 //! each reply must be checked before the next command: sending `DATA` after a
 //! refused `RCPT TO` would deliver the message to the wrong set of people.
 
-use crate::message::{Address, BodyEncoding};
+use crate::message::{address_literal, Address, BodyEncoding};
 use anyhow::{anyhow, bail, Context};
 use shared::addr::HostPort;
 use shared::framing::{FrameError, LineReader};
@@ -194,10 +194,7 @@ impl SmtpClient {
         }
         // Our name in EHLO: the address the server sees us coming from, written
         // as an "address literal" since we have no domain name.
-        let me = match conn.writer.local_addr()? {
-            std::net::SocketAddr::V4(a) => format!("[{}]", a.ip()),
-            std::net::SocketAddr::V6(a) => format!("[IPv6:{}]", a.ip()),
-        };
+        let me = address_literal(conn.writer.local_addr()?.ip());
         let mut client = SmtpClient {
             conn,
             extensions: Vec::new(),

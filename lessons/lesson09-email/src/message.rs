@@ -60,6 +60,16 @@ impl fmt::Display for Address {
     }
 }
 
+/// An IP address as SMTP writes it where a host name could stand (RFC 5321
+/// section 4.1.3): `[127.0.0.1]`, `[IPv6:::1]`. Used by a client without a domain
+/// name in its `EHLO`, and by a server recording where a mail came from.
+pub fn address_literal(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(ip) => format!("[{ip}]"),
+        std::net::IpAddr::V6(ip) => format!("[IPv6:{ip}]"),
+    }
+}
+
 /// A message to send: what an MUA asks its user for.
 #[derive(Debug)]
 pub struct Outgoing {

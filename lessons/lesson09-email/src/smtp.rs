@@ -22,7 +22,7 @@
 //! is how `Bcc` works, and how forged senders happen).
 
 use crate::maildir::{Mailbox, Spooled};
-use crate::message::{rfc5322_date, Address, MAX_LINE};
+use crate::message::{address_literal, rfc5322_date, Address, MAX_LINE};
 use crate::{Input, Mta, Session};
 use shared::server::{log, Shutdown};
 use std::io;
@@ -205,9 +205,9 @@ impl<'a> Smtp<'a> {
                 self.from.as_deref().unwrap_or_default()
             ),
             format!(
-                "Received: from {} ([{}])",
+                "Received: from {} ({})",
                 self.helo.as_deref().unwrap_or_default(),
-                peer.ip()
+                address_literal(peer.ip())
             ),
             format!(
                 "\tby {HOSTNAME} (lesson09-mta) with {} id {id};",

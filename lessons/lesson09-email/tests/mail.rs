@@ -67,7 +67,7 @@ fn a_mail_sent_with_lesson09_send_is_fetched_with_lesson09_fetch() {
     assert_eq!(got.code, 0, "{got:?}");
     assert!(got
         .stdout
-        .starts_with("Return-Path: <ann@example.com>\nReceived: from [127.0.0.1]"));
+        .starts_with("Return-Path: <ann@example.com>\nReceived: from [127.0.0.1] ([127.0.0.1])\n"));
     assert!(
         got.stdout.ends_with("\n\nHallo Alice,\nschöne Grüße!\n"),
         "{}",
@@ -367,4 +367,23 @@ fn a_silent_client_is_disconnected_after_the_idle_timeout() {
         "421 4.4.2 Idle for too long, closing the connection\r\n"
     );
     assert!(started.elapsed() >= std::time::Duration::from_millis(900));
+}
+
+#[test]
+fn ipv6_works_end_to_end() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("note: no IPv6 loopback here; skipping");
+        return;
+    }
+    let mail = Mail::start_at("[::1]:0", &[]);
+    assert!(mail.smtp.is_ipv6() && mail.pop3.is_ipv6());
+    let sent = mail.send(&["--from", "ann@example.com", "--to", "bob@x", "hi"], "");
+    assert!(sent.stdout.contains("C: EHLO [IPv6:::1]\n"), "{sent:?}");
+    let got = mail.fetch(&["--user", "bob:any", "--retrieve", "1"]);
+    assert!(
+        got.stdout
+            .contains("Received: from [IPv6:::1] ([IPv6:::1])\n"),
+        "{got:?}"
+    );
+    assert!(got.stdout.ends_with("\n\nhi\n"), "{got:?}");
 }

@@ -24,15 +24,21 @@ pub struct Mail {
 }
 
 impl Mail {
-    /// Starts the server with `extra` arguments after the addresses and maildir.
+    /// Starts the server on 127.0.0.1 with `extra` arguments after the addresses
+    /// and maildir.
     pub fn start(extra: &[&str]) -> Mail {
+        Mail::start_at("127.0.0.1:0", extra)
+    }
+
+    /// Starts the server with both protocols on `addr` (port 0).
+    pub fn start_at(addr: &str, extra: &[&str]) -> Mail {
         let dir = tempfile::tempdir().unwrap();
         let maildir = dir.path().join("maildir");
         let mut args = vec![
             "--bind",
-            "127.0.0.1:0",
+            addr,
             "--pop3-bind",
-            "127.0.0.1:0",
+            addr,
             "--maildir",
             maildir.to_str().unwrap(),
         ];
