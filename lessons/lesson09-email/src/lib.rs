@@ -30,6 +30,7 @@ use shared::server::{incoming_until, log, refuse_with, Shutdown};
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::net::{TcpListener, TcpStream};
+use std::panic::AssertUnwindSafe;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -158,12 +159,15 @@ fn accept(
             }
             let active = &active;
             s.spawn(move || {
-                let result = match protocol {
+                // A bug in one session must not take the server down (see lesson 3).
+                let result = std::panic::catch_unwind(AssertUnwindSafe(|| match protocol {
                     Protocol::Smtp => smtp::session(stream, peer, mta, shutdown),
                     Protocol::Pop3 => pop3::session(stream, peer, mta, shutdown),
-                };
-                if let Err(err) = result {
-                    log(format_args!("{protocol} {peer}: connection lost: {err}"));
+                }));
+                match result {
+                    Ok(Ok(())) => {}
+                    Ok(Err(err)) => log(format_args!("{protocol} {peer}: connection lost: {err}")),
+                    Err(_) => log(format_args!("{protocol} {peer}: session failed (a bug)")),
                 }
                 active.fetch_sub(1, Ordering::SeqCst);
             });
