@@ -42,12 +42,14 @@ pub struct Maildir {
 pub struct Mailbox(String);
 
 impl Mailbox {
-    /// Letters, digits and `.` `_` `+` `-`, at most 64 characters, not starting with `.`.
-    /// Mailbox names are compared in lower case, as most mail systems do.
+    /// Letters, digits and `.` `_` `+` `-`, at most 64 characters, not starting with
+    /// `.`, and not `tmp` (the folder for mail being received). Mailbox names are
+    /// compared in lower case, as most mail systems do.
     pub fn new(name: &str) -> Result<Mailbox, BadMailbox> {
         let ok = !name.is_empty()
             && name.len() <= 64
             && !name.starts_with('.')
+            && !name.eq_ignore_ascii_case("tmp")
             && name
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b));
@@ -80,7 +82,7 @@ impl fmt::Display for BadMailbox {
         write!(
             f,
             "{:?} is not a mailbox name (use letters, digits and . _ + -, \
-             at most 64, not starting with a dot)",
+             at most 64, not starting with a dot, not \"tmp\")",
             self.0
         )
     }
@@ -257,7 +259,7 @@ mod tests {
     #[test]
     fn mailbox_names_cannot_leave_the_maildir() {
         for bad in [
-            "", "..", "../etc", ".hidden", "a/b", "a\\b", "a b", "é", "tmp/x",
+            "", "..", "../etc", ".hidden", "a/b", "a\\b", "a b", "é", "tmp/x", "TMP",
         ] {
             assert!(Mailbox::new(bad).is_err(), "{bad:?} must be refused");
         }
