@@ -9,9 +9,10 @@
 use crate::message::{address_literal, Address, BodyEncoding};
 use anyhow::{anyhow, bail, Context};
 use shared::addr::HostPort;
+use shared::error::is_timeout;
 use shared::framing::{FrameError, LineReader};
 use std::fmt;
-use std::io::{self, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -75,12 +76,7 @@ impl Conn {
         match self.reader.read_line() {
             Ok(Some(line)) => Ok(line),
             Ok(None) => bail!("the server closed the connection"),
-            Err(FrameError::Io(err))
-                if matches!(
-                    err.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
+            Err(FrameError::Io(err)) if is_timeout(&err) => {
                 bail!(
                     "no reply from the server within {} s",
                     self.timeout.as_secs()

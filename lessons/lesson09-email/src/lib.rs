@@ -25,6 +25,7 @@ pub mod pop3;
 pub mod smtp;
 
 use maildir::{Mailbox, Maildir};
+use shared::error::is_timeout;
 use shared::framing::{FrameError, LineReader};
 use shared::server::{incoming_until, log, refuse_with, Shutdown};
 use std::collections::{HashMap, HashSet};
@@ -232,12 +233,7 @@ impl<'a> Session<'a> {
                 Ok(Some(line)) => return Ok(Input::Line(line)),
                 Ok(None) => return Ok(Input::Closed),
                 Err(FrameError::TooLong { .. }) => return Ok(Input::TooLong),
-                Err(FrameError::Io(err))
-                    if matches!(
-                        err.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
+                Err(FrameError::Io(err)) if is_timeout(&err) => {
                     if self.shutdown.is_triggered() {
                         return Ok(Input::Shutdown);
                     }
