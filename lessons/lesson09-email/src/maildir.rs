@@ -7,14 +7,18 @@
 //!
 //! 1. Write the message under a unique name in a `tmp/` folder, then `fsync` it:
 //!    when `sync_all` returns, the bytes are on the disk, not just in the OS's cache.
-//! 2. *Link* (or rename) it into `new/`. A link appears all at once or not at all, so
-//!    a reader scanning `new/` sees complete messages only. `fsync` the `new/` folder
-//!    too, so the new name itself survives a power cut.
+//! 2. *Link* it into each recipient's `tmp/`, then *rename* it into `new/`. A rename
+//!    appears all at once or not at all, so a reader scanning `new/` sees complete
+//!    messages only. `fsync` the `new/` folder too, so the new name itself survives
+//!    a power cut.
+//!
+//! Files and folders are private to the server's user (0600 and 0700 on Unix).
 //!
 //! Only then does the server answer `250`. Layout, one maildir per user:
 //!
 //! ```text
 //! DIR/tmp/               messages being received (removed if not accepted)
+//! DIR/alice/tmp/         being delivered to alice (a moment, between 1. and 2.)
 //! DIR/alice/new/         delivered, not yet seen by a mail reader
 //! DIR/alice/cur/         seen (other maildir programs move messages here)
 //! ```
@@ -24,7 +28,10 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Files in a `tmp/` folder older than this are leftovers of a crash (maildir's rule).
+pub const STALE_AFTER: Duration = Duration::from_secs(36 * 60 * 60);
 
 /// The root folder of all mailboxes.
 #[derive(Debug)]
@@ -106,9 +113,43 @@ impl Maildir {
     /// Opens (creating if need be) the maildir at `root`.
     pub fn open(root: impl Into<PathBuf>) -> io::Result<Maildir> {
         let root = root.into();
-        fs::create_dir_all(root.join("tmp"))?;
+        create_private_dirs(&root.join("tmp"))?;
         Ok(Maildir { root })
     }
+
+    // ANCHOR: remove_stale
+    /// Removes files older than `age` from `tmp/` and every mailbox's `tmp/`:
+    /// mail that was being received when the server was killed (`kill -9`, a
+    /// power cut). Returns how many were removed.
+    ///
+    /// Only *old* files go: another process may be delivering into the same
+    /// maildir right now. Maildir's own rule is 36 hours ([`STALE_AFTER`]).
+    pub fn remove_stale(&self, age: Duration) -> io::Result<usize> {
+        let mut folders = vec![self.root.join("tmp")];
+        for entry in fs::read_dir(&self.root)? {
+            let entry = entry?;
+            if entry.file_type()?.is_dir() {
+                folders.push(entry.path().join("tmp"));
+            }
+        }
+        let mut removed = 0;
+        for folder in folders {
+            let Ok(entries) = fs::read_dir(&folder) else {
+                continue; // a mailbox without tmp/ yet
+            };
+            for entry in entries {
+                let entry = entry?;
+                let modified = entry.metadata()?.modified()?;
+                let old = modified.elapsed().is_ok_and(|elapsed| elapsed > age);
+                if old && entry.file_type()?.is_file() {
+                    fs::remove_file(entry.path())?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+    // ANCHOR_END: remove_stale
 
     /// The root folder.
     pub fn root(&self) -> &Path {
@@ -120,10 +161,11 @@ impl Maildir {
         let id = unique_name();
         let path = self.root.join("tmp").join(&id);
         // `create_new`: never overwrite, even if two processes picked the same name.
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600); // a mailbox is private
+        let file = options.open(&path)?;
         Ok(Spooled {
             id,
             path,
@@ -132,21 +174,40 @@ impl Maildir {
     }
 
     // ANCHOR: deliver
-    /// Makes a spooled message durable and puts it into each mailbox in `to`.
+    /// Makes a spooled message durable and puts it into each mailbox in `to`:
+    /// into all of them, or (on an error) into none.
     ///
     /// When this returns `Ok`, the message survives a crash or a power cut: only
-    /// then may the server answer `250`.
+    /// then may the server answer `250`. When it returns an error, no mailbox has
+    /// it, so the client's retry after our `451` cannot give anyone a second copy.
     pub fn deliver(&self, mut spooled: Spooled, to: &[Mailbox]) -> io::Result<String> {
         let file = spooled.file.take().expect("each message is delivered once");
         let file = file.into_inner().map_err(|e| e.into_error())?; // flush our buffer
         file.sync_all()?; // and the OS's: the bytes are on the disk
+        let mut made = Undo(Vec::new()); // every name made so far, removed on error
+                                         // 1. A hard link in each mailbox's own tmp/: a second name for the same
+                                         //    bytes, no copy. Readers never look in tmp/, so this step can fail
+                                         //    half-way (a broken mailbox, a full disk) without anyone seeing it.
         for mailbox in to {
-            let new = self.mailbox_dir(mailbox, "new")?;
-            // A hard link: a second name for the same bytes, so every recipient gets
-            // the message without copying it. It appears whole or not at all.
-            fs::hard_link(&spooled.path, new.join(&spooled.id))?;
-            sync_dir(&new)?; // the new name is on the disk too
+            let tmp = self.mailbox_dir(mailbox, "tmp")?.join(&spooled.id);
+            fs::hard_link(&spooled.path, &tmp)?;
+            made.0.push(tmp);
         }
+        // 2. Rename each into new/: a rename appears whole or not at all.
+        for (mailbox, name) in to.iter().zip(&mut made.0) {
+            let new = self
+                .root
+                .join(mailbox.as_str())
+                .join("new")
+                .join(&spooled.id);
+            fs::rename(&*name, &new)?;
+            *name = new;
+        }
+        // 3. Make the new names themselves durable.
+        for mailbox in to {
+            sync_dir(&self.root.join(mailbox.as_str()).join("new"))?;
+        }
+        made.0.clear(); // delivered: keep them
         Ok(spooled.id.clone()) // dropping `spooled` removes the tmp/ name
     }
     // ANCHOR_END: deliver
@@ -185,10 +246,31 @@ impl Maildir {
     fn mailbox_dir(&self, mailbox: &Mailbox, sub: &str) -> io::Result<PathBuf> {
         let dir = self.root.join(mailbox.as_str());
         for part in ["tmp", "new", "cur"] {
-            fs::create_dir_all(dir.join(part))?;
+            create_private_dirs(&dir.join(part))?;
         }
         Ok(dir.join(sub))
     }
+}
+
+/// Names made by a delivery that has not finished; removed if it fails.
+struct Undo(Vec<PathBuf>);
+
+impl Drop for Undo {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
+/// Creates `dir` and any missing parents, readable by their owner only (0700 on
+/// Unix): mail is private. Folders that exist already keep their mode.
+fn create_private_dirs(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 /// A message being received into `tmp/`.

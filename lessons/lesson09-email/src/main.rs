@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use lesson09_email::maildir::Maildir;
+use lesson09_email::maildir::{Maildir, STALE_AFTER};
 use lesson09_email::{serve, Mta, User};
 use shared::addr::{HostPort, POP3_SERVER, SMTP_SERVER};
 use shared::server::{announce, bind_tcp, log, Shutdown};
@@ -50,6 +50,10 @@ fn run(args: Args) -> anyhow::Result<()> {
     let pop3 = bind_tcp(&args.pop3_bind)?;
     let maildir = Maildir::open(&args.maildir)
         .with_context(|| format!("cannot use {} as the maildir", args.maildir.display()))?;
+    // Mail that was being received when an earlier run was killed.
+    let stale = maildir
+        .remove_stale(STALE_AFTER)
+        .with_context(|| format!("cannot clean up {}", args.maildir.display()))?;
     if args.users.is_empty() {
         eprintln!(
             "warning: no --user given: POP3 accepts any user name with any password \
@@ -64,6 +68,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     log(format_args!("POP3 listening on {}", pop3.local_addr()?));
     let root = std::path::absolute(mta.maildir.root()).unwrap_or_else(|_| args.maildir.clone());
     log(format_args!("Storing mail in {}", root.display()));
+    if stale > 0 {
+        log(format_args!(
+            "Removed {stale} unfinished files older than 36 hours from tmp/ folders"
+        ));
+    }
     serve(&smtp, &pop3, &mta, &shutdown)?;
     Ok(())
 }

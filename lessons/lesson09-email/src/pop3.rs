@@ -126,6 +126,12 @@ impl<'a> Pop3<'a> {
         self.open.as_ref().map(|open| &open.owner.mailbox)
     }
 
+    /// Ends the session without `QUIT` (idle, shutdown): nothing is deleted, and
+    /// the mailbox is unlocked at once.
+    pub fn abandon(&mut self) {
+        self.open = None;
+    }
+
     /// Answers one command line.
     pub fn command(&mut self, line: &str) -> Reply {
         let (verb, arg) = line.split_once(' ').unwrap_or((line, ""));
@@ -349,11 +355,15 @@ pub fn session(
         let line = match io.next()? {
             Input::Line(line) => line,
             Input::Closed => return Ok(()), // no QUIT: nothing is deleted
+            // Unlock the mailbox *before* saying goodbye: a client that reads the
+            // goodbye and logs in again at once must not find it still locked.
             Input::Shutdown => {
+                pop3.abandon();
                 io.reply("-ERR [SYS/TEMP] Server shutting down; nothing was deleted")?;
                 break;
             }
             Input::Idle => {
+                pop3.abandon();
                 io.reply("-ERR Idle for too long; nothing was deleted")?;
                 break;
             }
@@ -363,7 +373,7 @@ pub fn session(
             }
         };
         let logged_in = pop3.user().is_some();
-        let reply = pop3.command(&String::from_utf8_lossy(&line));
+        let reply = pop3.command(&String::from_utf8_lossy(&line.text));
         // Log before replying: once the client has the reply, the log is up to date.
         match pop3.user() {
             Some(user) if !logged_in => log(format_args!("POP3 {peer}: {user} logged in")),
@@ -478,6 +488,8 @@ mod tests {
         assert!(text(second.command("PASS secret")).starts_with("-ERR [IN-USE]"));
         let bye = first.command("QUIT");
         assert!(bye.close);
-        logged_in(&mta); // free again
+        let mut again = logged_in(&mta); // free again
+        again.abandon();
+        logged_in(&mta); // and again
     }
 }

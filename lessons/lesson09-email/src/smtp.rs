@@ -35,6 +35,9 @@ pub const HOSTNAME: &str = "localhost";
 /// The longest command line, `\r\n` not counted (RFC 5321 section 4.5.3.1.4).
 pub const MAX_COMMAND: usize = 510;
 
+/// The mailbox every mail system must have (its folder in the maildir).
+pub const POSTMASTER: &str = "postmaster";
+
 /// At most this many recipients per message (the minimum RFC 5321 requires).
 pub const MAX_RECIPIENTS: usize = 100;
 
@@ -179,13 +182,20 @@ impl<'a> Smtp<'a> {
         let Some((path, _)) = path_argument(arg, "TO:") else {
             return reply("501 5.5.4 Syntax: RCPT TO:<address>");
         };
-        let Ok(address) = path.parse::<Address>() else {
-            return reply("501 5.1.3 Bad recipient address syntax");
+        // Every mail system must accept mail for "postmaster", with or without a
+        // domain (RFC 5321 section 4.5.1): it is where people report problems.
+        let local = match path.parse::<Address>() {
+            Ok(address) => address.local,
+            Err(_) if path.eq_ignore_ascii_case(POSTMASTER) => path.to_string(),
+            Err(_) => return reply("501 5.1.3 Bad recipient address syntax"),
         };
-        let Ok(mailbox) = Mailbox::new(&address.local) else {
+        let Ok(mailbox) = Mailbox::new(&local) else {
             return reply("553 5.1.3 Mailbox name not allowed");
         };
-        if !self.mta.users.is_empty() && !self.mta.users.contains_key(&mailbox) {
+        let known = self.mta.users.is_empty()
+            || self.mta.users.contains_key(&mailbox)
+            || mailbox.as_str() == POSTMASTER;
+        if !known {
             return reply("550 5.1.1 No such user here");
         }
         if self.to.len() >= MAX_RECIPIENTS {
@@ -242,7 +252,8 @@ pub fn session(
     mta: &Mta,
     shutdown: &Shutdown,
 ) -> io::Result<()> {
-    let mut io = Session::new(stream, MAX_LINE, mta, shutdown)?;
+    // One more than the limit: a line of 998 octets may get a dot stuffed in front.
+    let mut io = Session::new(stream, MAX_LINE + 1, mta, shutdown)?;
     let mut smtp = Smtp::new(mta);
     io.reply(&format!("220 {HOSTNAME} ESMTP lesson09-mta ready"))?;
     loop {
@@ -254,7 +265,7 @@ pub fn session(
                 break;
             }
         };
-        match smtp.command(&String::from_utf8_lossy(&line)) {
+        match smtp.command(&String::from_utf8_lossy(&line.text)) {
             Step::Reply(text) => io.reply(&text)?,
             Step::Quit => {
                 io.reply("221 2.0.0 Bye")?;
@@ -303,6 +314,9 @@ fn receive(io: &mut Session, smtp: &Smtp, peer: SocketAddr) -> io::Result<Result
         }
     }
     let mut size = 0;
+    // The end is `<CRLF>.<CRLF>`: a "." line that ends in CRLF, after a line that
+    // did too (the DATA command's own CRLF counts for the first line).
+    let mut after_crlf = true;
     loop {
         let line = match io.next()? {
             Input::Line(line) => line,
@@ -314,17 +328,28 @@ fn receive(io: &mut Session, smtp: &Smtp, peer: SocketAddr) -> io::Result<Result
                 return Ok(Err(other));
             }
         };
-        if line == b"." {
+        if line.text == b"." && line.crlf && after_crlf {
             break;
+        }
+        after_crlf = line.crlf;
+        if !line.is_strict() {
+            // A bare LF or CR: another server may read this mail differently
+            // from us (where a line, or the message, ends). Refuse it, but read on.
+            sink = Sink::BareLineEnd;
         }
         // Dot-stuffing: the client doubled every leading dot, so that no line of
         // the message can be mistaken for the final ".". Undo it.
-        let line = line.strip_prefix(b".").unwrap_or(&line);
-        size += line.len() + 2;
-        if size > max {
+        let text = line.text.strip_prefix(b".").unwrap_or(&line.text);
+        if text.len() > MAX_LINE {
+            // (The stuffed dot does not count: the reader allows 998 + 1.)
+            drop(sink);
+            return Ok(Err(Input::TooLong));
+        }
+        size += text.len() + 2;
+        if size > max && !matches!(sink, Sink::BareLineEnd) {
             sink = Sink::TooBig; // stop storing, but read on to the "."
         }
-        sink.write(line);
+        sink.write(text);
     }
     let from = smtp.from.as_deref().unwrap_or_default();
     let reply = match sink {
@@ -333,6 +358,12 @@ fn receive(io: &mut Session, smtp: &Smtp, peer: SocketAddr) -> io::Result<Result
                 "SMTP {peer}: refused mail from <{from}>: {size} octets, over the limit of {max}"
             ));
             format!("552 5.3.4 Message too big: the limit is {max} octets")
+        }
+        Sink::BareLineEnd => {
+            log(format_args!(
+                "SMTP {peer}: refused mail from <{from}>: a bare LF or CR in the message"
+            ));
+            "554 5.6.0 Bare LF or CR in the message: every line must end in CRLF".to_string()
         }
         Sink::Storing(file) => match smtp.mta.maildir.deliver(file, &smtp.to) {
             Ok(id) => {
@@ -357,6 +388,8 @@ enum Sink {
     Storing(Spooled),
     /// Nowhere: the message is over the size limit and will be refused.
     TooBig,
+    /// Nowhere: a line ended in a bare LF or held a bare CR; it will be refused.
+    BareLineEnd,
     /// Nowhere: the disk failed (full?); the client will be told to retry later.
     Failed(io::Error),
 }

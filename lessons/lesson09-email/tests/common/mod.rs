@@ -32,7 +32,11 @@ impl Mail {
 
     /// Starts the server with both protocols on `addr` (port 0).
     pub fn start_at(addr: &str, extra: &[&str]) -> Mail {
-        let dir = tempfile::tempdir().unwrap();
+        Mail::start_in(tempfile::tempdir().unwrap(), addr, extra)
+    }
+
+    /// Starts the server with its maildir at `dir/maildir`, which may hold mail already.
+    pub fn start_in(dir: tempfile::TempDir, addr: &str, extra: &[&str]) -> Mail {
         let maildir = dir.path().join("maildir");
         let mut args = vec![
             "--bind",
@@ -116,6 +120,11 @@ impl Raw {
     /// Sends `text` exactly as given.
     pub fn send(&mut self, text: &str) {
         self.writer.write_all(text.as_bytes()).unwrap();
+    }
+
+    /// Closes our sending side, as a client does when it has nothing more to say.
+    pub fn finish(&mut self) {
+        self.writer.shutdown(std::net::Shutdown::Write).unwrap();
     }
 
     /// Sends one line, with `\r\n`.

@@ -1,0 +1,233 @@
+//! A server's side of one text-protocol session: lines in, reply lines out.
+//!
+//! SMTP and POP3 are both "a line from the client, a reply from the server", so
+//! both session loops read through the same [`Session`]. Its line reader is stricter
+//! than `shared::framing::LineReader`, on purpose, because mail needs two answers
+//! a general line reader does not give:
+//!
+//! - **How did the line end?** Only `\r\n` ends a line in SMTP. A bare `\n` inside a
+//!   message is where the "SMTP smuggling" attacks hide a second mail, so the
+//!   reader reports each line's ending and the SMTP code decides ([`Line::crlf`]).
+//! - **Did it end at all?** Bytes that arrive without their line end, just before
+//!   the client disconnects, are not a line. `LineReader` returns them as a last
+//!   line (right for a file); here they are dropped, so a mail whose final `.`
+//!   never fully arrived is never taken for complete.
+
+use crate::Mta;
+use shared::error::is_timeout;
+use shared::server::Shutdown;
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+/// How often a waiting session checks for shutdown (see lesson 3).
+const TICK: Duration = Duration::from_millis(250);
+
+/// How much one `read` asks the OS for.
+const READ_CHUNK: usize = 4096;
+
+/// One line from the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Line {
+    /// The line without its ending. A `\r` left inside is a bare CR.
+    pub text: Vec<u8>,
+    /// It ended in `\r\n`, as the protocols require (else in a bare `\n`).
+    pub crlf: bool,
+}
+
+impl Line {
+    /// Ends in `\r\n` and holds no other `\r`: a line as RFC 5321 defines it.
+    pub fn is_strict(&self) -> bool {
+        self.crlf && !self.text.contains(&b'\r')
+    }
+}
+
+/// What waiting for the client's next line brought.
+#[derive(Debug)]
+pub(crate) enum Input {
+    /// A complete line.
+    Line(Line),
+    /// The client closed the connection (bytes of an unfinished line are dropped).
+    Closed,
+    /// The server is stopping.
+    Shutdown,
+    /// The client sent nothing for the idle timeout.
+    Idle,
+    /// A line over the limit; the stream is out of step and must be closed.
+    TooLong,
+}
+
+// ANCHOR: session
+/// One session's connection: buffered lines in, replies out.
+pub(crate) struct Session<'a> {
+    /// The socket.
+    stream: TcpStream,
+    /// Bytes received but not yet returned as a line (at most `limit + 2`).
+    pending: Vec<u8>,
+    /// The longest line accepted, its ending not counted.
+    limit: usize,
+    /// The client has closed its side.
+    eof: bool,
+    /// Ends waits early.
+    shutdown: &'a Shutdown,
+    /// How long the client may stay silent.
+    idle_timeout: Duration,
+}
+// ANCHOR_END: session
+
+impl<'a> Session<'a> {
+    /// Wraps `stream`; lines longer than `limit` octets end the session.
+    pub(crate) fn new(
+        stream: TcpStream,
+        limit: usize,
+        mta: &Mta,
+        shutdown: &'a Shutdown,
+    ) -> io::Result<Self> {
+        // Short read timeouts let the session notice shutdown; a write timeout
+        // stops a client that never reads from blocking us forever.
+        stream.set_read_timeout(Some(TICK))?;
+        stream.set_write_timeout(Some(mta.idle_timeout))?;
+        Ok(Session {
+            stream,
+            pending: Vec::new(),
+            limit,
+            eof: false,
+            shutdown,
+            idle_timeout: mta.idle_timeout,
+        })
+    }
+
+    /// Waits for the client's next line.
+    pub(crate) fn next(&mut self) -> io::Result<Input> {
+        let since = Instant::now();
+        loop {
+            match self.read_line() {
+                Ok(input) => return Ok(input),
+                Err(err) if is_timeout(&err) => {
+                    if self.shutdown.is_triggered() {
+                        return Ok(Input::Shutdown);
+                    }
+                    if since.elapsed() >= self.idle_timeout {
+                        return Ok(Input::Idle);
+                    }
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    // ANCHOR: read_line
+    /// The next complete line, `Closed` at the end of the stream, or `TooLong`.
+    /// A read timeout leaves what has arrived buffered for the next call.
+    fn read_line(&mut self) -> io::Result<Input> {
+        loop {
+            if let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
+                let mut text: Vec<u8> = self.pending.drain(..=end).collect();
+                text.pop(); // the '\n'
+                let crlf = text.last() == Some(&b'\r');
+                if crlf {
+                    text.pop();
+                }
+                if text.len() > self.limit {
+                    return Ok(Input::TooLong);
+                }
+                return Ok(Input::Line(Line { text, crlf }));
+            }
+            if self.pending.len() > self.limit + 1 {
+                return Ok(Input::TooLong); // over the limit even without its "\r\n"
+            }
+            if self.eof {
+                // Whatever is pending never got its line end: not a line.
+                return Ok(Input::Closed);
+            }
+            let room = (self.limit + 2 - self.pending.len()).min(READ_CHUNK);
+            let mut chunk = [0u8; READ_CHUNK];
+            match self.stream.read(&mut chunk[..room]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.pending.extend_from_slice(&chunk[..n]),
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
+    }
+    // ANCHOR_END: read_line
+
+    /// Sends one reply line; `\r\n` is added.
+    pub(crate) fn reply(&mut self, line: &str) -> io::Result<()> {
+        self.send(format!("{line}\r\n").as_bytes())
+    }
+
+    /// Sends bytes as they are, in one write.
+    pub(crate) fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.stream.write_all(bytes)
+    }
+
+    /// Ends the session so that the client surely reads our last reply.
+    /// (Waits at most a second for the client to close, half that when the whole
+    /// server is stopping, which must take under two seconds.)
+    pub(crate) fn close(self) {
+        let linger = if self.shutdown.is_triggered() {
+            500
+        } else {
+            1000
+        };
+        shared::server::close_gracefully(&self.stream, Duration::from_millis(linger));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::maildir::Maildir;
+    use std::net::TcpListener;
+
+    /// A session reading what a client sends as `bytes` (then closes).
+    fn lines_of(bytes: &'static [u8], limit: usize) -> Vec<String> {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            let mut stream = TcpStream::connect(addr).unwrap();
+            stream.write_all(bytes).unwrap();
+        });
+        let (stream, _) = listener.accept().unwrap();
+        client.join().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mta = Mta::new(Maildir::open(dir.path()).unwrap(), Vec::new());
+        let shutdown = Shutdown::new();
+        let mut session = Session::new(stream, limit, &mta, &shutdown).unwrap();
+        let mut seen = Vec::new();
+        loop {
+            match session.next().unwrap() {
+                Input::Line(line) => seen.push(format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&line.text),
+                    if line.crlf { " CRLF" } else { " LF" }
+                )),
+                other => {
+                    seen.push(format!("{other:?}"));
+                    return seen;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn each_line_says_how_it_ended() {
+        assert_eq!(
+            lines_of(b"a\r\nb\nc\rd\r\n", 100),
+            ["a CRLF", "b LF", "c\rd CRLF", "Closed"]
+        );
+    }
+
+    #[test]
+    fn an_unfinished_last_line_is_not_a_line() {
+        assert_eq!(lines_of(b"a\r\n.", 100), ["a CRLF", "Closed"]);
+        assert_eq!(lines_of(b"a\r\n.\r", 100), ["a CRLF", "Closed"]);
+    }
+
+    #[test]
+    fn the_limit_does_not_count_the_line_end() {
+        assert_eq!(lines_of(b"abc\r\nabcd\r\n", 3), ["abc CRLF", "TooLong"]);
+        assert_eq!(lines_of(b"abcdefgh", 3), ["TooLong"]);
+    }
+}
