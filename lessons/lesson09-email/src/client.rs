@@ -35,6 +35,9 @@ struct Conn {
     show: Transcript,
     /// For error messages: how long we waited.
     timeout: Duration,
+    /// A read or write failed, or a reply made no sense: the dialogue is out of
+    /// step, and a polite `QUIT` would only wait for a reply that will not come.
+    broken: bool,
 }
 
 impl Conn {
@@ -54,6 +57,7 @@ impl Conn {
             reader: LineReader::new(stream, MAX_REPLY_LINE),
             show,
             timeout,
+            broken: false,
         })
     }
 
@@ -66,14 +70,16 @@ impl Conn {
     /// Sends one line (`\r\n` added), showing it as `shown`.
     fn send(&mut self, line: &str, shown: &str) -> anyhow::Result<()> {
         self.show(format_args!("C: {shown}"));
-        self.writer
-            .write_all(format!("{line}\r\n").as_bytes())
-            .context("cannot send to the server")
+        let sent = self.writer.write_all(format!("{line}\r\n").as_bytes());
+        self.broken |= sent.is_err();
+        sent.context("cannot send to the server")
     }
 
     /// Reads one line, without showing it.
     fn read_line(&mut self) -> anyhow::Result<Vec<u8>> {
-        match self.reader.read_line() {
+        let line = self.reader.read_line();
+        self.broken |= !matches!(line, Ok(Some(_)));
+        match line {
             Ok(Some(line)) => Ok(line),
             Ok(None) => bail!("the server closed the connection"),
             Err(FrameError::Io(err)) if is_timeout(&err) => {
@@ -118,15 +124,15 @@ fn read_reply(conn: &mut Conn) -> anyhow::Result<Reply> {
             .filter(|c| c.bytes().all(|b| b.is_ascii_digit()))
             .and_then(|c| c.parse::<u16>().ok())
             .filter(|c| (200..600).contains(c))
-            .ok_or_else(|| malformed(&line))?;
+            .ok_or_else(|| malformed(conn, &line))?;
         let (last, text) = match line.as_bytes().get(3) {
             None => (true, ""),
             Some(b' ') => (true, &line[4..]),
             Some(b'-') => (false, &line[4..]),
-            Some(_) => return Err(malformed(&line)),
+            Some(_) => return Err(malformed(conn, &line)),
         };
         if *first_code.get_or_insert(code) != code {
-            return Err(malformed(&line));
+            return Err(malformed(conn, &line));
         }
         lines.push(text.to_string());
         if last {
@@ -136,7 +142,8 @@ fn read_reply(conn: &mut Conn) -> anyhow::Result<Reply> {
 }
 // ANCHOR_END: parse_reply
 
-fn malformed(line: &str) -> anyhow::Error {
+fn malformed(conn: &mut Conn, line: &str) -> anyhow::Error {
+    conn.broken = true;
     anyhow!("malformed reply from the server: {line:?} (is it an SMTP server?)")
 }
 
@@ -185,9 +192,6 @@ impl SmtpClient {
     ) -> anyhow::Result<SmtpClient> {
         let mut conn = Conn::open(addr, timeout, show, START_MTA)?;
         let greeting = read_reply(&mut conn)?;
-        if greeting.code != 220 {
-            return Err(refused("the connection", &greeting));
-        }
         // Our name in EHLO: the address the server sees us coming from, written
         // as an "address literal" since we have no domain name.
         let me = address_literal(conn.writer.local_addr()?.ip());
@@ -195,15 +199,20 @@ impl SmtpClient {
             conn,
             extensions: Vec::new(),
         };
+        if greeting.code != 220 {
+            client.quit(); // a server that refuses us at once still expects QUIT
+            return Err(refused("the connection", &greeting));
+        }
         let reply = client.command(&format!("EHLO {me}"))?;
         if reply.code == 250 {
             client.extensions = reply.lines[1..]
                 .iter()
                 .map(|l| l.to_ascii_uppercase())
                 .collect();
-        } else {
-            // A server from before 1995 knows only HELO.
-            client.expect(&format!("HELO {me}"), 250)?;
+        } else if let Err(err) = client.expect(&format!("HELO {me}"), 250) {
+            // (A server from before 1995 knows only HELO.)
+            client.quit();
+            return Err(err);
         }
         Ok(client)
     }
@@ -291,9 +300,14 @@ impl SmtpClient {
         self.conn.show("C: .");
     }
 
-    /// Says goodbye. A failure here no longer matters: the mail was accepted.
+    /// Says goodbye, after success and after a refusal alike (RFC 5321 section
+    /// 4.1.1.10): hanging up without `QUIT` looks like a lost connection to the
+    /// server. Skipped when the dialogue is already broken; a failure here
+    /// changes nothing, since the outcome is already known.
     pub fn quit(mut self) {
-        let _ = self.command("QUIT");
+        if !self.conn.broken {
+            let _ = self.command("QUIT");
+        }
     }
 }
 
@@ -304,6 +318,8 @@ pub const START_POP3: &str = "start one with `cargo run -p lesson09-email`; it s
 pub struct Pop3Client {
     /// The connection.
     conn: Conn,
+    /// A `DELE` was sent: [`Pop3Client::abort`] must take it back.
+    marked: bool,
 }
 
 impl Pop3Client {
@@ -315,6 +331,7 @@ impl Pop3Client {
     ) -> anyhow::Result<Pop3Client> {
         let mut client = Pop3Client {
             conn: Conn::open(addr, timeout, show, START_POP3)?,
+            marked: false,
         };
         client.status().context("the server's greeting")?;
         Ok(client)
@@ -407,12 +424,27 @@ impl Pop3Client {
 
     /// `DELE n`: marks a message; it goes at `QUIT`.
     pub fn delete(&mut self, n: usize) -> anyhow::Result<()> {
+        self.marked = true;
         self.command(&format!("DELE {n}")).map(drop)
     }
 
     /// `QUIT`: ends the session, and only now are deleted messages removed.
     pub fn quit(mut self) -> anyhow::Result<()> {
         self.command("QUIT").map(drop)
+    }
+
+    /// Ends the session after something went wrong on our side: `RSET` takes back
+    /// any `DELE` (we may not have saved that mail), then `QUIT`, so that the
+    /// server sees a goodbye, not a lost connection. Errors are ignored: the
+    /// caller is already reporting one.
+    pub fn abort(mut self) {
+        if self.conn.broken {
+            return;
+        }
+        if self.marked && self.command("RSET").is_err() {
+            return;
+        }
+        let _ = self.command("QUIT");
     }
 }
 

@@ -387,3 +387,68 @@ fn ipv6_works_end_to_end() {
     );
     assert!(got.stdout.ends_with("\n\nhi\n"), "{got:?}");
 }
+
+/// RFC 5321 section 4.1.1.10: a client ends with QUIT, after a refusal too; a
+/// hang-up without it looks like a lost connection in the server's log.
+#[test]
+fn lesson09_send_says_quit_after_a_refusal() {
+    let mail = Mail::start(&["--user", ALICE]);
+    let ran = mail.send(&["--from", "a@b", "--to", "mallory@localhost", "hi"], "");
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(
+        ran.stdout
+            .ends_with("S: 550 5.1.1 No such user here\nC: QUIT\nS: 221 2.0.0 Bye\n"),
+        "{}",
+        ran.stdout
+    );
+}
+
+/// lesson09-fetch ends every session with QUIT: after retrieving, and after an
+/// error of its own (with RSET first, so nothing marked is deleted).
+#[test]
+fn lesson09_fetch_says_quit_whatever_happens() {
+    let mail = Mail::start(&["--user", ALICE]);
+    assert_eq!(send(&mail, "one", "x").code, 0);
+    let got = fetch(&mail, &["-v", "--retrieve", "1"]);
+    assert_eq!(got.code, 0, "{got:?}");
+    assert!(
+        got.stderr.contains("\nC: QUIT\nS: +OK Bye"),
+        "{}",
+        got.stderr
+    );
+    let missing = fetch(&mail, &["-v", "--retrieve", "9"]);
+    assert_eq!(missing.code, 1, "{missing:?}");
+    assert!(
+        missing.stderr.contains("\nC: QUIT\nS: +OK Bye"),
+        "{}",
+        missing.stderr
+    );
+    assert!(missing.stderr.contains("error: there is no message 9"));
+    let wrong = mail.fetch(&["--user", "alice:guess", "-v"]);
+    assert_eq!(wrong.code, 1, "{wrong:?}");
+    assert!(
+        wrong.stderr.contains("\nC: QUIT\nS: +OK Bye"),
+        "{}",
+        wrong.stderr
+    );
+    mail.logged("alice logged in");
+    assert_eq!(mail.files("alice/new").len(), 1, "nothing deleted");
+}
+
+/// A mail needs no From: header to travel; the list then names the envelope
+/// sender (Return-Path:), not an empty `from :`.
+#[test]
+fn a_mail_without_from_is_listed_by_its_envelope_sender() {
+    let mail = Mail::start(&["--user", ALICE]);
+    let mut smtp = smtp_to_data(mail.smtp, "ann@example.com", "alice@x");
+    smtp.send("X-Note: no From, no Subject\r\n\r\nhi\r\n.\r\n");
+    assert!(smtp.reply().starts_with("250 "));
+    let listed = fetch(&mail, &[]);
+    assert!(
+        listed
+            .stdout
+            .contains("octets  from <ann@example.com> (envelope; no From: header): (no subject)\n"),
+        "{}",
+        listed.stdout
+    );
+}

@@ -118,6 +118,22 @@ fn book_transcripts() {
         }
     }
     t.finish(&book);
+
+    // lesson09-fetch -v shows the dialogue it has; --delete ends it with QUIT.
+    let mut t = Transcript::new("lesson09-delete");
+    t.show_port(mail.pop3.port(), 1100);
+    mail.logged("Bye: alice had 2 messages, 1 deleted"); // the nc session is over
+    t.command(
+        "cargo run -p lesson09-email --bin lesson09-fetch -- --user alice:secret -v --delete 1",
+    );
+    t.output(
+        &mail
+            .fetch(&["--user", "alice:secret", "-v", "--delete", "1"])
+            .both(),
+    );
+    t.command("cargo run -p lesson09-email --bin lesson09-fetch -- --user alice:secret");
+    t.output(&mail.fetch(&["--user", "alice:secret"]).both());
+    t.finish(&book);
 }
 
 /// What the book tells readers to type works with the real `nc`: `-C` sends

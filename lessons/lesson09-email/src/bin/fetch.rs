@@ -52,6 +52,21 @@ fn main() -> ExitCode {
 fn run(args: Args) -> anyhow::Result<()> {
     let show: Option<Box<dyn Write>> = args.verbose.then(|| Box::new(std::io::stderr()) as _);
     let mut pop3 = Pop3Client::connect(&args.connect, Duration::from_secs(args.timeout), show)?;
+    // Whatever happens after the greeting, the session ends with QUIT: after a
+    // refused login or a missing message too (RSET first, so nothing is deleted).
+    if let Err(err) = dialogue(&mut pop3, &args) {
+        pop3.abort();
+        return Err(err);
+    }
+    pop3.quit()?;
+    if let Some(n) = args.delete {
+        eprintln!("deleted message {n}");
+    }
+    Ok(())
+}
+
+/// Everything between the greeting and `QUIT`.
+fn dialogue(pop3: &mut Pop3Client, args: &Args) -> anyhow::Result<()> {
     let (user, password) = &args.user;
     pop3.login(user, password)?;
     let list = pop3.list()?;
@@ -66,29 +81,36 @@ fn run(args: Args) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if let Some(n) = args.retrieve {
         out.write_all(&pop3.retrieve(n)?)?;
+        out.flush()?; // printed before it may be deleted
     } else if args.delete.is_none() {
         writeln!(out, "{} for {user}", messages(list.len()))?;
-        for (n, size) in list {
+        for &(n, size) in &list {
             let head = pop3.headers(n)?;
-            let field = |name| {
-                header(&head, name)
-                    .map(|v| decode_header(&v))
-                    .unwrap_or_default()
-            };
+            let field = |name| header(&head, name).map(|v| decode_header(&v));
             writeln!(
                 out,
                 "{n:>3} {size:>8} octets  from {}: {}",
-                field("from"),
+                sender(field("from"), field("return-path")),
                 field("subject")
+                    .filter(|s| !s.trim().is_empty())
+                    .unwrap_or_else(|| "(no subject)".to_string())
             )?;
         }
     }
     if let Some(n) = args.delete {
         pop3.delete(n)?;
     }
-    pop3.quit()?;
-    if let Some(n) = args.delete {
-        eprintln!("deleted message {n}");
-    }
     Ok(())
+}
+
+/// Who a mail is from, for the list: the `From:` header, or else the envelope
+/// sender the server recorded in `Return-Path:` (a mail needs no `From:` to travel).
+fn sender(from: Option<String>, return_path: Option<String>) -> String {
+    match (from, return_path) {
+        (Some(from), _) if !from.trim().is_empty() => from,
+        (_, Some(path)) if path.trim() != "<>" && !path.trim().is_empty() => {
+            format!("{} (envelope; no From: header)", path.trim())
+        }
+        _ => "(unknown sender)".to_string(),
+    }
 }

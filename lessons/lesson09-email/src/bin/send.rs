@@ -72,12 +72,13 @@ fn run(args: Args) -> anyhow::Result<()> {
         from: mail.from.clone(),
         to: mail.to.iter().chain(&args.bcc).cloned().collect(),
     };
-    let reply = smtp.send(
+    let sent = smtp.send(
         &envelope,
         &mail.compose(SystemTime::now(), encoding),
         encoding,
-    )?;
-    smtp.quit();
+    );
+    smtp.quit(); // after a refusal too
+    let reply = sent?;
     if args.quiet {
         println!("sent: {reply}");
     }
