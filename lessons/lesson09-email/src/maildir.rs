@@ -242,6 +242,16 @@ impl Maildir {
         Ok(found)
     }
 
+    /// A stored message's bytes (lines end in `\n`).
+    pub fn read(&self, message: &Stored) -> io::Result<Vec<u8>> {
+        fs::read(&message.path)
+    }
+
+    /// Removes a stored message for good.
+    pub fn remove(&self, message: &Stored) -> io::Result<()> {
+        fs::remove_file(&message.path)
+    }
+
     /// `DIR/mailbox/sub`, created with its siblings if missing.
     fn mailbox_dir(&self, mailbox: &Mailbox, sub: &str) -> io::Result<PathBuf> {
         let dir = self.root.join(mailbox.as_str());
