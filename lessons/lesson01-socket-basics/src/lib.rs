@@ -42,8 +42,8 @@ pub const API: &[(&str, &str, &str)] = &[
     ),
     (
         "socket(..., SOCK_RAW)",
-        "socket2 Type::RAW (needs root; not shown)",
-        "-",
+        "socket2 Type::RAW (root or CAP_NET_RAW)",
+        "lesson10",
     ),
     (
         "socket(..., SOCK_SEQPACKET)",
