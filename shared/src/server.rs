@@ -1,12 +1,14 @@
 //! What every lesson server does besides its protocol: bind, announce, log, shut down.
 
 use crate::addr::HostPort;
+use crate::conn::Connection;
 use crate::error::NetError;
 use std::fmt::Display;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown as Direction, SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+pub use crate::shutdown::Shutdown;
 
 /// How often a waiting server checks for shutdown when it cannot be woken directly
 /// (a `read` with a timeout, a UDP `recv_from`). Small enough to stop well within
@@ -59,11 +61,17 @@ pub fn bind_udp(addr: &HostPort) -> anyhow::Result<UdpSocket> {
         }
     }
     let err = last_err.unwrap_or_else(|| io::Error::other("no addresses to try"));
-    Err(bind_error(addr, err).into())
+    // UDP has no `listen`: the failing call, and so the message, is `bind`.
+    Err(explain_bind(format!("cannot bind {addr}"), addr, err).into())
 }
 
-/// Wraps a failed `bind` in a [`NetError`] with a hint for the usual causes.
+/// Wraps a failed TCP `bind`/`listen` in a [`NetError`] with a hint for the usual causes.
 pub fn bind_error(addr: &HostPort, err: io::Error) -> NetError {
+    explain_bind(format!("cannot listen on {addr}"), addr, err)
+}
+
+/// [`bind_error`] with the action said in words of the caller's choosing.
+fn explain_bind(action: String, addr: &HostPort, err: io::Error) -> NetError {
     let hint = match err.kind() {
         io::ErrorKind::AddrInUse => Some(format!(
             "another program (an earlier run of this server?) is using port {}; stop it, \
@@ -84,7 +92,7 @@ pub fn bind_error(addr: &HostPort, err: io::Error) -> NetError {
         _ => None,
     };
     NetError {
-        action: format!("cannot listen on {addr}"),
+        action,
         hint,
         source: err,
     }
@@ -149,9 +157,6 @@ pub fn close_gracefully(stream: &TcpStream, limit: Duration) {
 }
 // ANCHOR_END: close_gracefully
 
-/// Something that wakes a blocked thread, run once at shutdown.
-type Waker = Box<dyn FnOnce() + Send>;
-
 /// Tells a client why it is turned away (e.g. "server busy") and closes, without
 /// holding up the accept loop that calls it.
 ///
@@ -159,12 +164,12 @@ type Waker = Box<dyn FnOnce() + Send>;
 /// the close into a reset that can destroy our message on its way. We cannot linger
 /// here, so we discard what has *already* arrived (most clients send at once after
 /// connecting); bytes arriving later can still cause a reset.
-pub fn refuse(stream: TcpStream, message: &str) {
+pub fn refuse(stream: impl Connection, message: &str) {
     refuse_with(stream, format!("{message}\n").as_bytes());
 }
 
 /// [`refuse`] with the exact bytes to send, for protocols whose lines end in `\r\n`.
-pub fn refuse_with(mut stream: TcpStream, reply: &[u8]) {
+pub fn refuse_with(mut stream: impl Connection, reply: &[u8]) {
     let _ = stream.write_all(reply);
     let _ = stream.shutdown(Direction::Write);
     if stream.set_nonblocking(true).is_ok() {
@@ -172,85 +177,6 @@ pub fn refuse_with(mut stream: TcpStream, reply: &[u8]) {
         while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
     }
 }
-
-// ANCHOR: shutdown
-/// A shutdown signal shared by a server's threads: set once, seen by all.
-///
-/// Cloning is cheap (it is an `Arc`). [`Shutdown::on_signals`] sets it on Ctrl-C
-/// (SIGINT) and SIGTERM; tests create one with [`Shutdown::new`] and call
-/// [`Shutdown::trigger`] themselves.
-#[derive(Clone, Default)]
-pub struct Shutdown {
-    /// The flag, and a condition variable to wake threads waiting on it at once.
-    state: Arc<(Mutex<bool>, Condvar)>,
-    /// Run once by `trigger`: ways to wake threads blocked in system calls.
-    wakers: Arc<Mutex<Vec<Waker>>>,
-}
-
-impl Shutdown {
-    /// A signal that only [`Shutdown::trigger`] sets.
-    pub fn new() -> Shutdown {
-        Shutdown::default()
-    }
-
-    /// A signal set by Ctrl-C or SIGTERM. Call once per process.
-    pub fn on_signals() -> anyhow::Result<Shutdown> {
-        let shutdown = Shutdown::new();
-        let handle = shutdown.clone();
-        ctrlc::set_handler(move || handle.trigger())
-            .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
-        Ok(shutdown)
-    }
-
-    /// Asks every thread to stop: sets the flag, wakes those sleeping in
-    /// [`Shutdown::wait_timeout`], and runs the wakers (see [`Shutdown::on_trigger`]).
-    pub fn trigger(&self) {
-        let (flag, wake) = &*self.state;
-        *flag.lock().unwrap_or_else(PoisonError::into_inner) = true;
-        wake.notify_all();
-        let wakers =
-            std::mem::take(&mut *self.wakers.lock().unwrap_or_else(PoisonError::into_inner));
-        for waker in wakers {
-            waker();
-        }
-    }
-
-    /// Runs `waker` when shutdown is triggered (at once if it already was): a way to
-    /// interrupt a thread blocked in a call that no flag can reach.
-    pub fn on_trigger(&self, waker: impl FnOnce() + Send + 'static) {
-        let mut wakers = self.wakers.lock().unwrap_or_else(PoisonError::into_inner);
-        if self.is_triggered() {
-            drop(wakers);
-            waker();
-        } else {
-            wakers.push(Box::new(waker));
-        }
-    }
-
-    /// Has shutdown been asked for?
-    pub fn is_triggered(&self) -> bool {
-        *self.state.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Sleeps up to `timeout`, waking early on shutdown. Returns whether shutdown was asked.
-    pub fn wait_timeout(&self, timeout: Duration) -> bool {
-        let (flag, wake) = &*self.state;
-        let guard = flag.lock().unwrap_or_else(PoisonError::into_inner);
-        let (guard, _) = wake
-            .wait_timeout_while(guard, timeout, |stop| !*stop)
-            .unwrap_or_else(PoisonError::into_inner);
-        *guard
-    }
-}
-
-impl std::fmt::Debug for Shutdown {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shutdown")
-            .field("triggered", &self.is_triggered())
-            .finish()
-    }
-}
-// ANCHOR_END: shutdown
 
 // ANCHOR: incoming
 /// Accepts connections until `shutdown` is triggered; yields each stream and its peer.
@@ -338,22 +264,6 @@ mod tests {
     use std::time::Instant;
 
     #[test]
-    fn wait_timeout_wakes_on_trigger() {
-        let shutdown = Shutdown::new();
-        let waiter = {
-            let shutdown = shutdown.clone();
-            thread::spawn(move || shutdown.wait_timeout(Duration::from_secs(30)))
-        };
-        shutdown.trigger();
-        assert!(waiter.join().unwrap(), "the waiter should see the shutdown");
-    }
-
-    #[test]
-    fn wait_timeout_without_trigger_returns_false() {
-        assert!(!Shutdown::new().wait_timeout(Duration::from_millis(1)));
-    }
-
-    #[test]
     fn incoming_yields_connections_then_stops_on_shutdown() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
@@ -387,6 +297,17 @@ mod tests {
             "{line}"
         );
         assert!(line.contains("--bind 127.0.0.1:0"), "{line}");
+    }
+
+    #[test]
+    fn a_udp_port_in_use_says_bind_not_listen() {
+        let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = HostPort::parse(&taken.local_addr().unwrap().to_string()).unwrap();
+        let line = crate::cli::error_line(&bind_udp(&addr).unwrap_err());
+        assert!(
+            line.starts_with(&format!("error: cannot bind {addr}: ")),
+            "{line}"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use assert_cmd::Command;
 use lesson05_udp_pair::{recvfrom_like_the_tutorial, request, Outcome, TUTORIAL_BUFFER};
-use shared::testing::{assert_port_in_use_is_explained, tool, ServerProcess, PATIENCE};
+use shared::testing::{assert_udp_port_in_use_is_explained, tool, ServerProcess, PATIENCE};
 use std::net::{SocketAddr, UdpSocket};
 use std::thread;
 use std::time::Duration;
@@ -246,7 +246,7 @@ fn nc_can_send_a_datagram() {
 #[test]
 fn a_udp_port_in_use_is_one_clear_error() {
     let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
-    assert_port_in_use_is_explained(SERVER, taken.local_addr().unwrap());
+    assert_udp_port_in_use_is_explained(SERVER, taken.local_addr().unwrap());
 }
 
 #[test]

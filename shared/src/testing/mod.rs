@@ -505,6 +505,16 @@ pub fn run(program: impl AsRef<std::ffi::OsStr>, args: &[&str], stdin: &str) -> 
 /// The course's convention for servers: binding an address that is taken fails with one
 /// `error: cannot listen on ADDR: ...` line that suggests a free port, and exit code 1.
 pub fn assert_port_in_use_is_explained(server: &str, taken: SocketAddr) {
+    assert_bind_failure_is_explained(server, taken, "cannot listen on");
+}
+
+/// [`assert_port_in_use_is_explained`] for a UDP server, which binds but does not
+/// listen: `error: cannot bind ADDR: ...`.
+pub fn assert_udp_port_in_use_is_explained(server: &str, taken: SocketAddr) {
+    assert_bind_failure_is_explained(server, taken, "cannot bind");
+}
+
+fn assert_bind_failure_is_explained(server: &str, taken: SocketAddr, action: &str) {
     let ran = run(server, &["--bind", &taken.to_string()], "");
     assert_eq!(ran.code, 1, "{ran:?}");
     assert!(
@@ -514,7 +524,7 @@ pub fn assert_port_in_use_is_explained(server: &str, taken: SocketAddr) {
     assert_eq!(ran.stderr.lines().count(), 1, "one line: {}", ran.stderr);
     assert!(
         ran.stderr
-            .starts_with(&format!("error: cannot listen on {taken}: ")),
+            .starts_with(&format!("error: {action} {taken}: ")),
         "{}",
         ran.stderr
     );
