@@ -1,11 +1,13 @@
 //! What every lesson server does besides its protocol: bind, announce, log, shut down.
 
 use crate::addr::HostPort;
-use crate::conn::Connection;
+use crate::conn::{Connection, Listener};
 use crate::error::NetError;
 use std::fmt::Display;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown as Direction, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use crate::shutdown::Shutdown;
@@ -178,12 +180,70 @@ pub fn refuse_with(mut stream: impl Connection, reply: &[u8]) {
     }
 }
 
+// ANCHOR: slots
+/// A limit on how many connections are served at once.
+///
+/// Each connection served holds a [`Slot`]; dropping it gives the place back. Because
+/// the place is freed by `Drop`, it is freed on *every* path out of a handler: a
+/// normal end, an early `return` with an error, and a panic (which unwinds and drops
+/// the thread's values). A counter decremented by hand at the end of the handler
+/// would leak a place each time the handler panics, until nobody can get in.
+#[derive(Clone, Debug)]
+pub struct Slots {
+    /// How many places are taken now.
+    taken: Arc<AtomicUsize>,
+    /// How many places there are.
+    max: usize,
+}
+
+/// One taken place of [`Slots`]; given back when dropped.
+#[derive(Debug)]
+pub struct Slot(Arc<AtomicUsize>);
+
+impl Slots {
+    /// `max` places, all free.
+    pub fn new(max: usize) -> Slots {
+        Slots {
+            taken: Arc::new(AtomicUsize::new(0)),
+            max,
+        }
+    }
+
+    /// Takes a place, or `None` if all `max` are taken.
+    pub fn take(&self) -> Option<Slot> {
+        self.taken
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Slot(Arc::clone(&self.taken)))
+    }
+
+    /// How many places there are.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// How many are taken now.
+    pub fn taken(&self) -> usize {
+        self.taken.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+// ANCHOR_END: slots
+
 // ANCHOR: incoming
 /// Accepts connections until `shutdown` is triggered; yields each stream and its peer.
 ///
 /// `accept()` blocks until a client arrives, and no flag can interrupt it. So when
-/// shutdown is triggered, we *become* a client: a waker connects to the listener
-/// itself, `accept` returns, and the loop sees the flag and stops. (Polling instead,
+/// shutdown is triggered, the listener's waker ([`Listener::waker`]) makes `accept`
+/// return: for TCP we *become* a client, connecting to the listener itself; then the
+/// loop sees the flag and stops. (Polling instead,
 /// with a non-blocking `accept` and a sleep, would delay every new client by up to
 /// the sleep: 50 ms per connection was measured with a 50 ms poll.)
 ///
@@ -191,41 +251,25 @@ pub fn refuse_with(mut stream: impl Connection, reply: &[u8]) {
 /// up before being accepted, or "too many open files" while every descriptor is in
 /// use. Those are logged and the loop carries on, pausing after a real error so
 /// that a persistent one does not become a busy loop.
-pub fn incoming_until<'a>(
-    listener: &'a TcpListener,
+pub fn incoming_until<'a, L: Listener>(
+    listener: &'a L,
     shutdown: &'a Shutdown,
-) -> io::Result<Incoming<'a>> {
+) -> io::Result<Incoming<'a, L>> {
     listener.set_nonblocking(false)?;
-    let wake_at = reachable(listener.local_addr()?);
-    shutdown.on_trigger(move || {
-        let _ = TcpStream::connect_timeout(&wake_at, Duration::from_secs(1));
-    });
+    shutdown.on_trigger(listener.waker()?);
     Ok(Incoming { listener, shutdown })
 }
 
-/// An address to connect to in order to reach a listener bound to `local`:
-/// the wildcard addresses 0.0.0.0 and [::] are reached through loopback.
-fn reachable(local: SocketAddr) -> SocketAddr {
-    let mut addr = local;
-    if addr.ip().is_unspecified() {
-        addr.set_ip(match local {
-            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
-            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
-        });
-    }
-    addr
-}
-
 /// The iterator returned by [`incoming_until`].
-pub struct Incoming<'a> {
+pub struct Incoming<'a, L: Listener = TcpListener> {
     /// The listener, in blocking mode.
-    listener: &'a TcpListener,
+    listener: &'a L,
     /// Ends the iteration when set.
     shutdown: &'a Shutdown,
 }
 
-impl Iterator for Incoming<'_> {
-    type Item = (TcpStream, SocketAddr);
+impl<L: Listener> Iterator for Incoming<'_, L> {
+    type Item = (L::Stream, L::Peer);
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -238,6 +282,8 @@ impl Iterator for Incoming<'_> {
                 Ok((stream, peer)) => return Some((stream, peer)),
                 // The client gave up before we accepted it: not our problem.
                 Err(err) if is_transient_accept_error(&err) => {}
+                // The waker shut the listener down (Unix sockets): we are stopping.
+                Err(_) if self.shutdown.is_triggered() => return None,
                 Err(err) => {
                     log(format_args!("accept failed: {err}"));
                     self.shutdown.wait_timeout(POLL_INTERVAL);
@@ -282,6 +328,37 @@ mod tests {
         assert!(incoming.next().is_none(), "shutdown must end the iteration");
         stopper.join().unwrap();
         assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_slot_is_given_back_even_when_its_holder_panics() {
+        let slots = Slots::new(2);
+        let first = slots.take().expect("a free place");
+        let holder = {
+            let second = slots.take().expect("another free place");
+            thread::spawn(move || {
+                let _mine = second;
+                panic!("a handler's bug");
+            })
+        };
+        assert!(holder.join().is_err());
+        assert_eq!(
+            slots.taken(),
+            1,
+            "the panicking thread's place is free again"
+        );
+        assert!(slots.take().is_some());
+        drop(first);
+    }
+
+    #[test]
+    fn no_more_slots_than_max() {
+        let slots = Slots::new(1);
+        let held = slots.take();
+        assert!(held.is_some());
+        assert!(slots.take().is_none());
+        drop(held);
+        assert!(slots.take().is_some());
     }
 
     #[test]

@@ -65,7 +65,10 @@ fn greet_once(addr: SocketAddr) {
 fn threads_serve_delayed_clients_together_the_blocking_server_one_by_one() {
     let blocking = time_clients(
         |l, s| {
-            let config = lesson02_blocking_server::Config { delay: DELAY };
+            let config = lesson02_blocking_server::Config {
+                delay: DELAY,
+                ..Default::default()
+            };
             lesson02_blocking_server::serve(l, &config, s).unwrap()
         },
         echo_once,

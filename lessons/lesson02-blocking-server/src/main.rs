@@ -29,6 +29,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     announce(listener.local_addr()?);
     let config = lesson02_blocking_server::Config {
         delay: Duration::from_millis(args.delay_ms),
+        idle_timeout: None, // as the tutorial: a client may stay as long as it likes
     };
     lesson02_blocking_server::serve(&listener, &config, &shutdown)?;
     Ok(())

@@ -3,6 +3,7 @@
 use lesson02_blocking_server::{echo_upper, Config};
 use shared::server::Shutdown;
 use std::io::{self, Read, Write};
+use std::time::Duration;
 
 /// A fake connection: reads come from `input` in chunks of `chunk` bytes, writes go to `output`.
 struct Fake<'a> {
@@ -17,6 +18,22 @@ impl Read for Fake<'_> {
         buf[..n].copy_from_slice(&self.input[..n]);
         self.input = &self.input[n..];
         Ok(n)
+    }
+}
+
+/// No socket, so no timeouts to set: a fake connection never blocks.
+impl shared::conn::Connection for Fake<'_> {
+    fn set_read_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+        Ok(())
+    }
+    fn set_write_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+        Ok(())
+    }
+    fn set_nonblocking(&self, _: bool) -> io::Result<()> {
+        Ok(())
+    }
+    fn shutdown(&self, _: std::net::Shutdown) -> io::Result<()> {
+        Ok(())
     }
 }
 

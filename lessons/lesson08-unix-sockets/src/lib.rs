@@ -23,7 +23,7 @@ pub mod stream;
 use anyhow::{bail, Context};
 use std::io;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
-use std::os::unix::net::UnixStream;
+use std::os::unix::net::{UnixDatagram, UnixStream};
 use std::path::Path;
 
 // ANCHOR: prepare_path
@@ -32,10 +32,14 @@ use std::path::Path;
 ///
 /// A socket file left by a server that crashed (or was killed) blocks the next
 /// `bind` with "address in use". Deleting it blindly would be wrong too: another
-/// server may be using it, or the path may be somebody's ordinary file. So: if it is
-/// a socket and connecting is *refused*, nobody listens: remove it. If someone
-/// answers, it is in use. If it is not a socket at all, leave it alone.
+/// server may be using it, or the path may be somebody's ordinary file. So we
+/// connect to it. Only a *refused* connection proves that nobody listens: then the
+/// file is stale and we remove it. If someone answers, it is in use. Any other
+/// answer ("permission denied" from another user's private socket, "wrong type"
+/// from a live socket of another kind) proves nothing, so the file stays and we
+/// say why we stop.
 pub fn prepare_path(path: &Path) -> anyhow::Result<bool> {
+    check_length(path)?;
     let meta = match std::fs::symlink_metadata(path) {
         Ok(meta) => meta,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(false),
@@ -47,35 +51,71 @@ pub fn prepare_path(path: &Path) -> anyhow::Result<bool> {
             path.display()
         );
     }
-    match UnixStream::connect(path) {
-        Ok(_) => bail!(
-            "cannot listen on {}: another server is using it (stop it, or choose another path with --bind)",
+    let err = match UnixStream::connect(path) {
+        Ok(_) => return Err(in_use(path)),
+        Err(err) => err,
+    };
+    let err = match err.kind() {
+        io::ErrorKind::ConnectionRefused => return remove_stale(path),
+        // A datagram server's file answers a stream connect with "wrong type": ask
+        // it the datagram way.
+        _ => match UnixDatagram::unbound()?.connect(path) {
+            Ok(()) => return Err(in_use(path)),
+            Err(dgram) if dgram.kind() == io::ErrorKind::ConnectionRefused => {
+                return remove_stale(path)
+            }
+            Err(_) => err,
+        },
+    };
+    Err(err).with_context(|| {
+        format!(
+            "{} exists and cannot be checked, so it is left alone (remove it yourself if no \
+             server uses it, or choose another path with --bind)",
             path.display()
-        ),
-        Err(err) if err.kind() == io::ErrorKind::ConnectionRefused => {
-            std::fs::remove_file(path)
-                .with_context(|| format!("cannot remove the stale socket file {}", path.display()))?;
-            Ok(true)
-        }
-        // A datagram socket file answers "wrong type" to a stream connect: ask it the datagram way.
-        Err(_) => remove_if_stale_datagram(path),
-    }
+        )
+    })
 }
 // ANCHOR_END: prepare_path
 
-fn remove_if_stale_datagram(path: &Path) -> anyhow::Result<bool> {
-    let probe = std::os::unix::net::UnixDatagram::unbound()?;
-    match probe.connect(path) {
-        Ok(()) => bail!(
-            "cannot listen on {}: another server is using it (stop it, or choose another path with --bind)",
-            path.display()
-        ),
-        Err(_) => {
-            std::fs::remove_file(path)
-                .with_context(|| format!("cannot remove the stale socket file {}", path.display()))?;
-            Ok(true)
-        }
+fn in_use(path: &Path) -> anyhow::Error {
+    anyhow::anyhow!(
+        "cannot listen on {}: another server is using it (stop it, or choose another path with --bind)",
+        path.display()
+    )
+}
+
+fn remove_stale(path: &Path) -> anyhow::Result<bool> {
+    std::fs::remove_file(path)
+        .with_context(|| format!("cannot remove the stale socket file {}", path.display()))?;
+    Ok(true)
+}
+
+/// The size of `sun_path` in `struct sockaddr_un`, the C address of a Unix socket
+/// (the path and a closing zero byte must fit).
+const SUN_PATH: usize = if cfg!(any(target_os = "linux", target_os = "android")) {
+    108
+} else {
+    104
+};
+
+/// A socket's path is copied into a fixed-size C array: longer paths cannot be used.
+fn check_length(path: &Path) -> anyhow::Result<()> {
+    let len = path.as_os_str().len();
+    if len < SUN_PATH {
+        return Ok(());
     }
+    Err(shared::error::NetError {
+        action: format!("cannot listen on {}", path.display()),
+        hint: Some(format!(
+            "a Unix socket's path must be shorter than {SUN_PATH} bytes; use a shorter or \
+             relative path (e.g. cd to the folder and use --bind ./name.sock)"
+        )),
+        source: io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("the path is {len} bytes long"),
+        ),
+    }
+    .into())
 }
 
 /// The log line for a removed stale socket file (printed after `Listening on`).

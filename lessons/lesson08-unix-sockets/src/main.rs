@@ -18,6 +18,12 @@ struct Args {
     /// Who may connect, as a chmod mode: 600 = only you, 660 = you and your group.
     #[arg(long, value_name = "OCTAL", default_value = "600", value_parser = mode)]
     mode: u32,
+    /// Serve at most this many clients at once; others are told the server is busy.
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    max_clients: u64,
+    /// Disconnect a client that sends nothing for this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
 }
 
 fn mode(text: &str) -> Result<u32, String> {
@@ -38,7 +44,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     let (listener, _cleanup) = bind_path(&args.bind, args.mode, |p| {
         std::os::unix::net::UnixListener::bind(p)
     })?;
-    stream::serve(&listener, &shutdown)?;
+    let config = stream::Config {
+        max_clients: args.max_clients as usize,
+        idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
+    };
+    stream::serve(&listener, &config, &shutdown)?;
     Ok(())
 }
 

@@ -1,7 +1,8 @@
 //! lesson08's servers and clients over real Unix socket files in a temporary directory.
 #![cfg(unix)]
 
-use shared::testing::{run, tool, ServerProcess};
+use shared::testing::{run, send_without_reading, tool, ServerProcess, PATIENCE};
+use std::io::{Read, Write};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
@@ -69,7 +70,6 @@ fn a_stale_socket_file_is_removed_and_reused() {
     assert_eq!(server.listening_on, path.display().to_string());
     assert_eq!(server.next_line(), lesson08_unix_sockets::STALE_REMOVED);
     let mut stream = UnixStream::connect(&path).expect("the new server listens there");
-    use std::io::{Read, Write};
     stream.write_all(b"x").unwrap();
     let mut reply = [0u8; 1];
     stream.read_exact(&mut reply).unwrap();
@@ -176,4 +176,117 @@ fn bad_arguments_exit_2() {
     assert_eq!(run(SERVER, &["--mode", "999"], "").code, 2);
     assert_eq!(run(SERVER, &["--help"], "").code, 0);
     assert_eq!(run(DGRAM_CLIENT, &["--help"], "").code, 0);
+}
+
+#[test]
+fn sigterm_still_stops_the_server_after_its_socket_file_was_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("removed.sock");
+    let server = start(&path, &[]);
+    std::fs::remove_file(&path).unwrap(); // a learner's `rm`, a cleaner of /tmp
+    let (status, took, _) = server.signal_and_wait("TERM");
+    assert!(status.success(), "{status}");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+}
+
+#[test]
+fn sigterm_stops_the_server_while_a_client_sends_and_never_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flood.sock");
+    let server = start(&path, &[]);
+    let mut client = UnixStream::connect(&path).unwrap();
+    let sent = send_without_reading(&mut client, &[b'x'; 65_536], 256 << 20);
+    assert!(
+        sent < 256 << 20,
+        "the server kept taking bytes it cannot echo"
+    );
+    let (status, took, _) = server.signal_and_wait("TERM");
+    assert!(status.success(), "{status}");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+}
+
+#[test]
+fn a_silent_client_is_disconnected_after_the_idle_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("idle.sock");
+    let server = start(&path, &["--idle-timeout", "1"]);
+    let mut client = UnixStream::connect(&path).unwrap();
+    client.set_read_timeout(Some(PATIENCE)).unwrap();
+    let mut rest = Vec::new();
+    client
+        .read_to_end(&mut rest)
+        .expect("the server closes a silent client");
+    assert!(rest.is_empty(), "{rest:?}");
+    server.expect_line("the idle disconnect", |l| {
+        l == "Client disconnected: nothing received for 1 s"
+    });
+}
+
+#[test]
+fn a_client_over_the_limit_is_told_the_server_is_busy() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("full.sock");
+    let server = start(&path, &[]);
+    // 64 clients, each served (its echo proves it has a place)...
+    let _served: Vec<UnixStream> = (0..64)
+        .map(|i| {
+            let mut client = UnixStream::connect(&path).unwrap();
+            client.set_read_timeout(Some(PATIENCE)).unwrap();
+            client.write_all(b"x").unwrap();
+            let mut echo = [0u8; 1];
+            client
+                .read_exact(&mut echo)
+                .unwrap_or_else(|e| panic!("client {i} was not served: {e}"));
+            client
+        })
+        .collect();
+    // ...so the 65th hears why it is turned away, instead of a silent close.
+    let mut extra = UnixStream::connect(&path).unwrap();
+    extra.set_read_timeout(Some(PATIENCE)).unwrap();
+    let mut words = String::new();
+    extra.read_to_string(&mut words).unwrap();
+    assert_eq!(words, "error: server busy, try again later\n");
+    server.expect_line("the refusal", |l| {
+        l == "Refused a client: 64 already connected"
+    });
+}
+
+/// A live socket whose type is not ours (SOCK_SEQPACKET) answers a stream connect
+/// with "wrong type", not "refused": it is in use, and must not be deleted.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_live_socket_of_another_type_is_not_deleted() {
+    use socket2::{Domain, SockAddr, Socket, Type};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seqpacket.sock");
+    let live = Socket::new(Domain::UNIX, Type::SEQPACKET, None).unwrap();
+    live.bind(&SockAddr::unix(&path).unwrap()).unwrap();
+    live.listen(5).unwrap();
+    let ran = run(SERVER, &["--bind", path.to_str().unwrap()], "");
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert_eq!(ran.stderr.lines().count(), 1, "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains(&path.display().to_string()),
+        "the error names the path: {}",
+        ran.stderr
+    );
+    assert!(path.exists(), "a socket that is not stale was deleted");
+    let probe = Socket::new(Domain::UNIX, Type::SEQPACKET, None).unwrap();
+    probe
+        .connect(&SockAddr::unix(&path).unwrap())
+        .expect("the live listener still answers");
+}
+
+#[test]
+fn a_path_too_long_for_a_socket_address_gets_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = dir.path().join(format!("{}.sock", "x".repeat(120)));
+    let ran = run(SERVER, &["--bind", long.to_str().unwrap()], "");
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert_eq!(ran.stderr.lines().count(), 1, "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("shorter or relative path"),
+        "{}",
+        ran.stderr
+    );
 }

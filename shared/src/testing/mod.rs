@@ -5,7 +5,7 @@
 //! which then reads the real port from the `Listening on` line: no fixed ports,
 //! so tests can run in parallel with each other and with a learner's own servers.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -207,6 +207,32 @@ pub fn tool(name: &str) -> Option<std::path::PathBuf> {
         eprintln!("note: {name} is not installed; skipping the test that uses it");
     }
     found
+}
+
+/// Plays a client that sends and never reads: writes `chunk` again and again until
+/// the peer stops taking bytes (a write stalls for a whole second: every buffer on
+/// the way is full) or `limit` bytes went. Returns how many bytes were taken.
+///
+/// A server that stops reading while its replies are backed up (backpressure) stalls
+/// this client after a few megabytes of socket buffers; one that keeps reading lets
+/// all of `limit` through.
+pub fn send_without_reading(
+    stream: &mut impl crate::conn::Connection,
+    chunk: &[u8],
+    limit: usize,
+) -> usize {
+    stream
+        .set_write_timeout(Some(Duration::from_secs(1)))
+        .unwrap();
+    let mut sent = 0;
+    while sent < limit {
+        match stream.write(chunk) {
+            Ok(n) => sent += n,
+            Err(err) if crate::error::is_timeout(&err) => break,
+            Err(err) => panic!("sending failed after {sent} bytes: {err}"),
+        }
+    }
+    sent
 }
 
 /// Reads from `stream` until `len` bytes have arrived or `PATIENCE` runs out.
@@ -450,7 +476,6 @@ pub fn run_in(
     stdin: &str,
     limit: Duration,
 ) -> Ran {
-    use std::io::Write;
     let mut command = Command::new(program.as_ref());
     command
         .args(args)

@@ -3,7 +3,7 @@
 use clap::Parser;
 use lesson06_socketserver::{serve_tcp, Strategy};
 use shared::addr::{HostPort, BLOCKING_SERVER};
-use shared::server::{announce, bind_tcp, Shutdown, POLL_INTERVAL};
+use shared::server::{announce, bind_tcp, Shutdown};
 use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
 
@@ -26,9 +26,8 @@ fn run(args: Args) -> anyhow::Result<()> {
     announce(listener.local_addr()?);
     // ANCHOR: echo
     let echo = |stream: TcpStream, _: SocketAddr, shutdown: &Shutdown| {
-        stream.set_read_timeout(Some(POLL_INTERVAL))?; // to notice Ctrl-C
         let config = lesson02_blocking_server::Config::default();
-        lesson02_blocking_server::echo_upper(&stream, &config, shutdown).map(drop)
+        lesson02_blocking_server::echo_upper(stream, &config, shutdown).map(drop)
     };
     serve_tcp(&listener, Strategy::Sequential, echo, &shutdown)?;
     // ANCHOR_END: echo
