@@ -21,6 +21,8 @@ pub mod stats;
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
 pub mod sys;
+#[cfg(target_os = "linux")]
+pub mod traceroute;
 
 /// What every tool says on systems other than Linux.
 pub const LINUX_ONLY: &str = "this tool uses Linux's raw sockets (and AF_PACKET); \

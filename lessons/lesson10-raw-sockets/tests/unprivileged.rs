@@ -60,3 +60,12 @@ fn ping_explains_the_sysctl_and_the_capability() {
         ],
     );
 }
+
+#[test]
+fn traceroute_explains_the_sysctl_and_the_capability() {
+    assert_one_line_explanation(
+        env!("CARGO_BIN_EXE_lesson10-traceroute"),
+        &["127.0.0.1"],
+        &["net.ipv4.ping_group_range", "CAP_NET_RAW", "setcap"],
+    );
+}
