@@ -17,6 +17,8 @@ pub mod icmp_socket;
 #[cfg(target_os = "linux")]
 pub mod ping;
 pub mod privilege;
+#[cfg(target_os = "linux")]
+pub mod rawudp;
 pub mod stats;
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]

@@ -69,3 +69,12 @@ fn traceroute_explains_the_sysctl_and_the_capability() {
         &["net.ipv4.ping_group_range", "CAP_NET_RAW", "setcap"],
     );
 }
+
+#[test]
+fn rawudp_explains_the_capability() {
+    assert_one_line_explanation(
+        env!("CARGO_BIN_EXE_lesson10-rawudp"),
+        &["--connect", "127.0.0.1:9999", "Michael"],
+        &["raw IPv4 socket", "CAP_NET_RAW", "setcap", "sudo"],
+    );
+}
