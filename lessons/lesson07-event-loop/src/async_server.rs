@@ -60,7 +60,9 @@ pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) ->
 // ANCHOR: converse
 /// One connection: straight-line code, like lesson 3's thread, but every wait is an `.await`.
 async fn converse(mut stream: TcpStream, mut stopping: watch::Receiver<bool>) -> io::Result<()> {
-    stream.write_all(WELCOME).await?;
+    if !send(&mut stream, WELCOME, &mut stopping).await? {
+        return Ok(());
+    }
     let mut session = Session::new(Instant::now());
     let mut buf = [0u8; 4096];
     let mut out = Vec::new();
@@ -78,7 +80,9 @@ async fn converse(mut stream: TcpStream, mut stopping: watch::Receiver<bool>) ->
                 Flow::Close
             }
         };
-        stream.write_all(&out).await?;
+        if !send(&mut stream, &out, &mut stopping).await? {
+            return Ok(()); // stopping, and the client does not read: just hang up
+        }
         out.clear();
         if flow == Flow::Close {
             return close_gracefully(stream).await;
@@ -86,6 +90,29 @@ async fn converse(mut stream: TcpStream, mut stopping: watch::Receiver<bool>) ->
     }
 }
 // ANCHOR_END: converse
+
+// ANCHOR: send
+/// Writes `out`, unless the server stops first; returns whether it was all sent.
+///
+/// A client that sends and never reads fills every buffer on the way back, and
+/// `write_all` then waits for ever: one such client would hold up the whole
+/// shutdown, which waits for every task. So a write races the stop signal, and the
+/// last words after a stop (`server shutting down`) get [`LINGER`] to go out.
+async fn send(
+    stream: &mut TcpStream,
+    out: &[u8],
+    stopping: &mut watch::Receiver<bool>,
+) -> io::Result<bool> {
+    if *stopping.borrow() {
+        let goodbye = tokio::time::timeout(LINGER, stream.write_all(out)).await;
+        return Ok(matches!(goodbye, Ok(Ok(()))));
+    }
+    tokio::select! {
+        written = stream.write_all(out) => written.map(|()| true),
+        _ = stopping.wait_for(|stop| *stop) => Ok(false),
+    }
+}
+// ANCHOR_END: send
 
 /// Sleeps until `deadline`, or forever if there is none.
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {

@@ -24,6 +24,14 @@ const LISTENER: Token = Token(0);
 /// How long a closing connection may wait for the client to close too (see lesson 3).
 const LINGER: Duration = Duration::from_millis(500);
 
+/// Stop reading a connection while this many reply bytes wait for it (backpressure).
+///
+/// A client that sends and never reads would otherwise make us read everything it
+/// sends and keep every reply in memory: 38 MB sent grew the server to 193 MB. With
+/// a limit, its bytes stay in the kernel's buffers, which are bounded, and the
+/// client's own writes stall: TCP's flow control does the rest.
+const OUT_LIMIT: usize = 64 * 1024;
+
 /// One client, as the loop remembers it between events.
 struct Conn {
     /// The non-blocking socket.
@@ -38,6 +46,9 @@ struct Conn {
     closing: Option<Instant>,
     /// Registered for WRITABLE too (only while `out` has bytes the socket refused).
     wants_write: bool,
+    /// Reading stopped at [`OUT_LIMIT`] with bytes perhaps still unread: resume once
+    /// the output drains (readiness will not be announced again for those bytes).
+    paused: bool,
 }
 
 // ANCHOR: serve
@@ -83,6 +94,11 @@ pub fn serve(listener: std::net::TcpListener, shutdown: &Shutdown) -> io::Result
                 conn.start_closing(now);
             }
             if !conn.out.is_empty() && conn.flush().is_err() {
+                conn.out.clear();
+                conn.closing = Some(now);
+            }
+            // Output drained here rather than on an event: resume a paused reader.
+            if conn.paused && conn.on_event(false, now).is_err() {
                 conn.out.clear();
                 conn.closing = Some(now);
             }
@@ -152,6 +168,7 @@ fn accept_all(
             out: WELCOME.to_vec(),
             closing: None,
             wants_write: false,
+            paused: false,
         };
         let _ = conn.flush();
         conns.insert(token, conn);
@@ -160,9 +177,11 @@ fn accept_all(
 
 impl Conn {
     // ANCHOR: on_event
-    /// The socket is ready: read everything available, answer, write what we can.
+    /// The socket is ready: write what waits, read what we have room to answer,
+    /// answer, write again.
     fn on_event(&mut self, readable: bool, now: Instant) -> io::Result<()> {
-        if readable {
+        self.flush()?;
+        if readable || self.paused {
             self.read_available(now)?;
         }
         self.flush()
@@ -170,10 +189,16 @@ impl Conn {
     // ANCHOR_END: on_event
 
     // ANCHOR: read_available
-    /// Reads until `WouldBlock`: readiness is announced once per change, not per byte.
+    /// Reads until `WouldBlock` (readiness is announced once per change, not per
+    /// byte), or until [`OUT_LIMIT`] bytes of replies wait: then the client must read
+    /// before we read more.
     fn read_available(&mut self, now: Instant) -> io::Result<()> {
         let mut buf = [0u8; 4096];
         loop {
+            self.paused = self.out.len() >= OUT_LIMIT && self.closing.is_none();
+            if self.paused {
+                return Ok(());
+            }
             match self.stream.read(&mut buf) {
                 Ok(0) => {
                     if self.closing.is_none() {

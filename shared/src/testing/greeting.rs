@@ -202,11 +202,33 @@ pub fn sigterm_says_goodbye_to_clients_and_exits_0_within_2_seconds(program: &st
     }
 }
 
+/// SIGTERM ends the server within two seconds even while a client sends lines and
+/// never reads the replies (the server's writes are blocked: every buffer is full).
+#[cfg(unix)]
+pub fn sigterm_stops_the_server_while_a_client_sends_and_never_reads(program: &str) {
+    let server = ServerProcess::start(program, &["--bind", "127.0.0.1:0"]);
+    let mut client = Client::connect(server.addr);
+    let lines = "Michael\n".repeat(8192);
+    // Bounded: a server without backpressure would take all of it (and grow).
+    super::send_without_reading(&mut client.stream, lines.as_bytes(), 64 << 20);
+    let (status, took, _) = server.signal_and_wait("TERM");
+    assert!(status.success(), "exit status {status}");
+    assert!(took < std::time::Duration::from_secs(2), "took {took:?}");
+}
+
 /// Generates the tests that need the server *binary* (its own `--bind`, a signal):
-/// IPv6, and the SIGTERM goodbye.
+/// IPv6, the SIGTERM goodbye, and SIGTERM with a client that never reads.
 #[macro_export]
 macro_rules! greeting_server_binary_tests {
     ($program:expr) => {
+        #[cfg(unix)]
+        #[test]
+        fn sigterm_stops_the_server_while_a_client_sends_and_never_reads() {
+            $crate::testing::greeting::sigterm_stops_the_server_while_a_client_sends_and_never_reads(
+                $program,
+            );
+        }
+
         #[test]
         fn serves_ipv6_clients() {
             $crate::testing::greeting::serves_ipv6_clients($program);
