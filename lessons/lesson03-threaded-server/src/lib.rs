@@ -175,7 +175,7 @@ pub fn tcplink(
 ) -> io::Result<()> {
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
     let mut conn = Messages::new(stream, config.max_line, config.idle_timeout);
-    let result = converse(&mut conn, config, shutdown);
+    let result = converse(&mut conn, config, shutdown).map_err(in_words);
     close_gracefully(conn.stream(), LINGER);
     result
 }
@@ -200,12 +200,31 @@ fn converse(conn: &mut Messages, config: &Config, shutdown: &Shutdown) -> io::Re
                 let secs = config.idle_timeout.as_secs_f64();
                 break format!("error: nothing received for {secs} s, closing the connection");
             }
+            Event::Unfinished => {
+                let secs = config.idle_timeout.as_secs_f64();
+                break format!("error: line not finished within {secs} s, closing the connection");
+            }
             Event::Shutdown => break "server shutting down".to_string(),
         }
     };
     write_line(conn.stream(), &goodbye)
 }
 // ANCHOR_END: tcplink
+
+/// Says what a timed-out write means. Reads never fail with a timeout here (the
+/// [`Messages`] reader turns them into events), so a timeout is a reply that the
+/// client left unread until [`WRITE_TIMEOUT`] ran out; the system's own words for it,
+/// "Resource temporarily unavailable (os error 11)", explain nothing.
+fn in_words(err: io::Error) -> io::Error {
+    if !shared::error::is_timeout(&err) {
+        return err;
+    }
+    let secs = WRITE_TIMEOUT.as_secs_f64();
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!("the client stopped reading: a reply could not be sent for {secs} s"),
+    )
+}
 
 /// `exit` ends a session; `disconnect` is the other tutorial's word for it.
 pub fn is_exit(message: &str) -> bool {

@@ -50,6 +50,9 @@ pub enum Event {
     },
     /// Nothing arrived for the idle timeout.
     Idle,
+    /// A line was begun but not finished within the idle timeout (bytes kept
+    /// coming, slowly, without a newline).
+    Unfinished,
     /// The server is shutting down.
     Shutdown,
 }
@@ -65,6 +68,10 @@ pub struct Messages {
     idle_timeout: Duration,
     /// When the last byte arrived (for the idle timeout and the pause).
     last_byte: Instant,
+    /// When the unfinished line began, if there is one: a line must end within the
+    /// idle timeout of its first byte, or a client sending one byte now and then
+    /// (which resets `last_byte`) could hold its place for ever.
+    line_began: Option<Instant>,
 }
 
 impl Messages {
@@ -75,6 +82,7 @@ impl Messages {
             is_line_client: false,
             idle_timeout,
             last_byte: Instant::now(),
+            line_began: None,
         }
     }
 
@@ -89,9 +97,17 @@ impl Messages {
                 return Ok(Event::Idle);
             }
             let mut wait = TICK.min(self.idle_timeout - quiet);
+            match self.line_began {
+                Some(began) if began.elapsed() >= self.idle_timeout => {
+                    return Ok(Event::Unfinished)
+                }
+                Some(began) => wait = wait.min(self.idle_timeout - began.elapsed()),
+                None => {}
+            }
             if self.is_bare_word_pending() {
                 if quiet >= PAUSE {
                     let word = self.lines.take_pending(); // rule 2
+                    self.line_began = None;
                     return Ok(Event::Message(String::from_utf8_lossy(&word).into_owned()));
                 }
                 wait = wait.min(PAUSE - quiet);
@@ -104,6 +120,8 @@ impl Messages {
             match self.lines.read_line() {
                 Ok(Some(line)) => {
                     self.last_byte = Instant::now();
+                    // Bytes after this newline begin the next line now.
+                    self.line_began = (!self.lines.pending().is_empty()).then_some(self.last_byte);
                     if !self.lines.at_eof() {
                         self.is_line_client = true; // rule 3
                     }
@@ -114,6 +132,7 @@ impl Messages {
                 Err(FrameError::Io(err)) if is_timeout(&err) => {
                     if self.lines.pending().len() != before {
                         self.last_byte = Instant::now(); // bytes came, but no newline yet
+                        self.line_began.get_or_insert(self.last_byte);
                     }
                 }
                 Err(FrameError::Io(err)) => return Err(err),

@@ -56,6 +56,49 @@ fn clients_over_the_limit_are_told_the_server_is_busy() {
     assert_eq!(fourth.ask("four"), "Hello, four!");
 }
 
+/// One byte every 300 ms resets any "nothing received" timer, yet no line ever ends:
+/// five such clients used to hold five places for ever. A line must end in time.
+#[test]
+fn a_line_dripped_byte_by_byte_must_still_end_within_the_idle_timeout() {
+    let server = start(&["--idle-timeout", "1"]);
+    let mut client = Client::connect(server.addr);
+    assert_eq!(client.ask("first"), "Hello, first!"); // a line client from now on
+    let mut dripper = client.stream.try_clone().unwrap();
+    let drip = std::thread::spawn(move || {
+        // 40 bytes over 12 s: longer than the test waits for the answer (PATIENCE).
+        for _ in 0..40 {
+            if dripper.write_all(b"x").is_err() {
+                return; // the server hung up: what we want
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    });
+    assert_eq!(
+        client.line(),
+        "error: line not finished within 1 s, closing the connection"
+    );
+    client.expect_closed();
+    drip.join().unwrap();
+}
+
+/// A client that sends and never reads: after the write timeout the server gives up,
+/// and its log says what happened in words, not "os error 11".
+#[test]
+fn a_client_that_never_reads_is_dropped_and_the_log_says_why() {
+    let server = start(&[]);
+    let mut client = Client::connect(server.addr);
+    let me = client.stream.local_addr().unwrap();
+    let lines = "Michael\n".repeat(8192);
+    shared::testing::send_without_reading(&mut client.stream, lines.as_bytes(), 64 << 20);
+    let lost = server.expect_line("the lost connection", |l| {
+        l.starts_with(&format!("Connection from {me} lost:"))
+    });
+    assert!(
+        lost.ends_with("the client stopped reading: a reply could not be sent for 1 s"),
+        "{lost}"
+    );
+}
+
 #[test]
 fn an_idle_client_is_told_and_disconnected() {
     let server = start(&["--idle-timeout", "1"]);
