@@ -19,6 +19,7 @@ pub mod ping;
 pub mod privilege;
 #[cfg(target_os = "linux")]
 pub mod rawudp;
+pub mod sniff;
 pub mod stats;
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]

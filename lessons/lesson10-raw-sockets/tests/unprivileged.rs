@@ -78,3 +78,12 @@ fn rawudp_explains_the_capability() {
         &["raw IPv4 socket", "CAP_NET_RAW", "setcap", "sudo"],
     );
 }
+
+#[test]
+fn sniff_explains_the_capability() {
+    assert_one_line_explanation(
+        env!("CARGO_BIN_EXE_lesson10-sniff"),
+        &["-c", "1"],
+        &["packet socket", "CAP_NET_RAW", "setcap", "sudo"],
+    );
+}

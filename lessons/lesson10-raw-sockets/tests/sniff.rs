@@ -1,0 +1,312 @@
+//! lesson10-sniff watches a lesson 3 session on loopback; tcpdump reads its pcap file
+//! and counts the same packets; its SVG is well-formed XML with an arrow per packet.
+
+mod common;
+
+use common::{can_use_raw_sockets, output};
+use lesson03_threaded_server::{serve, Config};
+use shared::server::Shutdown;
+use shared::testing::PATIENCE;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::Instant;
+
+const SNIFF: &str = env!("CARGO_BIN_EXE_lesson10-sniff");
+
+/// Lesson 3's server in a thread, stopped on drop.
+struct Lesson3 {
+    addr: SocketAddr,
+    shutdown: Shutdown,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Lesson3 {
+    fn start() -> Lesson3 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shutdown = Shutdown::new();
+        let stop = shutdown.clone();
+        let thread = thread::spawn(move || serve(&listener, &Config::default(), &stop).unwrap());
+        Lesson3 {
+            addr,
+            shutdown,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Lesson3 {
+    fn drop(&mut self) {
+        self.shutdown.trigger();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The sniffer as a child process, killed on drop if still running.
+struct Sniffer {
+    child: Child,
+    lines: Receiver<String>,
+}
+
+impl Sniffer {
+    /// Starts it and waits for its `listening on` line (stderr), so no packet is missed.
+    fn start(args: &[&str]) -> Sniffer {
+        let mut child = Command::new(SNIFF)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        stderr.read_line(&mut first).unwrap();
+        assert!(
+            first.starts_with("listening on lo"),
+            "sniffer said {first:?}"
+        );
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Sniffer { child, lines }
+    }
+
+    /// Reads lines until `done` says the list is complete; panics after PATIENCE.
+    fn lines_until(&self, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + PATIENCE;
+        let mut seen = Vec::new();
+        while !done(&seen) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => seen.push(line),
+                Err(e) => panic!("sniffer stopped printing ({e:?}) after {seen:#?}"),
+            }
+        }
+        seen
+    }
+
+    /// Ctrl-C, then the exit status and any last lines.
+    fn interrupt(mut self) -> (i32, Vec<String>) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success());
+        let status = self.child.wait().unwrap();
+        let rest: Vec<String> = self.lines.try_iter().collect();
+        (status.code().unwrap_or(-1), rest)
+    }
+}
+
+impl Drop for Sniffer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A lesson 3 session by hand: greeting, one name, `exit`, close.
+fn session(addr: SocketAddr, name: &str) {
+    let stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert_eq!(line, "Welcome!\n");
+    (&stream).write_all(format!("{name}\n").as_bytes()).unwrap();
+    line.clear();
+    reader.read_line(&mut line).unwrap();
+    assert_eq!(line, format!("Hello, {name}!\n"));
+    (&stream).write_all(b"exit\n").unwrap();
+    let mut rest = Vec::new();
+    reader.read_to_end(&mut rest).unwrap(); // the server closes: its FIN
+    assert!(rest.is_empty());
+}
+
+/// The text after the timestamp, up to and including `Flags [..]`.
+fn head(line: &str) -> &str {
+    let line = line.split_once(' ').unwrap().1;
+    &line[..line.find(']').map_or(line.len(), |i| i + 1)]
+}
+
+#[test]
+fn captures_a_lesson3_session_that_tcpdump_reads_back_and_draws_it() {
+    if !can_use_raw_sockets("the sniffer test") {
+        return;
+    }
+    let server = Lesson3::start();
+    let port = server.addr.port();
+    let dir = std::env::temp_dir().join(format!("lesson10-sniff-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pcap, svg) = (dir.join("session.pcap"), dir.join("session.svg"));
+    let sniffer = Sniffer::start(&[
+        "--port",
+        &port.to_string(),
+        "--duration",
+        "60",
+        "--write",
+        pcap.to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    let name = format!("Tracy{}", std::process::id() % 1000);
+    session(server.addr, &name);
+    // Both FINs, then the ACK of the second: the whole session has been seen.
+    let lines = sniffer.lines_until(|seen| {
+        let fins: Vec<usize> = (0..seen.len())
+            .filter(|&i| seen[i].contains("Flags [F"))
+            .collect();
+        fins.len() == 2 && seen[fins[1] + 1..].iter().any(|l| l.contains("Flags [.]"))
+    });
+    let (code, rest) = sniffer.interrupt();
+    assert_eq!(code, 0, "Ctrl-C ends the capture cleanly");
+    assert!(rest.is_empty(), "nothing else on this port: {rest:#?}");
+
+    let client = format!("127.0.0.1.{}", {
+        let first = head(&lines[0]);
+        first
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .rsplit('.')
+            .next()
+            .unwrap()
+            .to_string()
+    });
+    let srv = format!("127.0.0.1.{port}");
+    let to_server = format!("IP {client} > {srv}:");
+    let to_client = format!("IP {srv} > {client}:");
+    // The handshake.
+    assert_eq!(
+        head(&lines[0]),
+        format!("{to_server} Flags [S]"),
+        "{lines:#?}"
+    );
+    assert_eq!(
+        head(&lines[1]),
+        format!("{to_client} Flags [S.]"),
+        "{lines:#?}"
+    );
+    assert_eq!(
+        head(&lines[2]),
+        format!("{to_server} Flags [.]"),
+        "{lines:#?}"
+    );
+    // The data, in order: Welcome!\n (9), NAME\n, Hello, NAME!\n, exit\n (5).
+    let data: Vec<(bool, usize)> = lines
+        .iter()
+        .filter_map(|l| {
+            let len: usize = l.rsplit("length ").next()?.parse().ok()?;
+            (len > 0).then(|| (l.contains(&to_client), len))
+        })
+        .collect();
+    assert_eq!(
+        data,
+        [
+            (true, 9),
+            (false, name.len() + 1),
+            (true, name.len() + 9),
+            (false, 5)
+        ],
+        "{lines:#?}"
+    );
+    // The close: the client's FIN, the server's FIN, the last ACK.
+    let fins: Vec<&String> = lines.iter().filter(|l| l.contains("Flags [F")).collect();
+    assert!(
+        fins[0].contains(&to_server) || fins[1].contains(&to_server),
+        "{lines:#?}"
+    );
+    assert!(lines.last().unwrap().contains("Flags [.]"), "{lines:#?}");
+
+    // tcpdump reads the file and sees the same packets, in the same order.
+    if let Some(tcpdump) = shared::testing::tool("tcpdump") {
+        let (code, stdout, stderr) =
+            output(Command::new(tcpdump).args(["-nn", "-r", pcap.to_str().unwrap()]));
+        assert_eq!(code, 0, "{stderr}");
+        let theirs: Vec<&str> = stdout.lines().collect();
+        assert_eq!(
+            theirs.len(),
+            lines.len(),
+            "tcpdump: {stdout}\nours: {lines:#?}"
+        );
+        for (ours, theirs) in lines.iter().zip(&theirs) {
+            assert_eq!(head(ours), head(theirs));
+            assert_eq!(
+                ours.rsplit("length ").next(),
+                theirs.rsplit("length ").next()
+            );
+        }
+    }
+
+    // The picture: XML that Python's parser accepts, one arrow group per packet.
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    assert_eq!(
+        picture.matches(r#"<g class="packet">"#).count(),
+        lines.len()
+    );
+    assert!(picture.contains("Welcome!\\n"), "the greeting is labelled");
+    if let Some(python) = shared::testing::tool("python3") {
+        let script = "import sys, xml.etree.ElementTree as E\n\
+            root = E.parse(sys.argv[1]).getroot()\n\
+            ns = '{http://www.w3.org/2000/svg}'\n\
+            print(sum(1 for g in root.iter(ns + 'g') if g.get('class') == 'packet' and g.find(ns + 'line') is not None))";
+        let (code, stdout, stderr) =
+            output(Command::new(python).args(["-c", script, svg.to_str().unwrap()]));
+        assert_eq!(code, 0, "not well-formed XML: {stderr}");
+        assert_eq!(stdout.trim(), lines.len().to_string());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_count_stops_the_capture_with_complete_files() {
+    if !can_use_raw_sockets("the sniffer test") {
+        return;
+    }
+    let server = Lesson3::start();
+    let dir = std::env::temp_dir().join(format!("lesson10-sniff-c-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pcap = dir.join("three.pcap");
+    let svg = dir.join("three.svg");
+    let port = server.addr.port().to_string();
+    let mut sniffer = Sniffer::start(&[
+        "--port",
+        &port,
+        "-c",
+        "3",
+        "--duration",
+        "60",
+        "--write",
+        pcap.to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    session(server.addr, "Sarah");
+    let status = sniffer.child.wait().unwrap();
+    assert!(status.success());
+    let lines: Vec<String> = sniffer.lines.try_iter().collect();
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    let bytes = std::fs::read(&pcap).unwrap();
+    let mut records = 0;
+    let mut at = 24;
+    while at + 16 <= bytes.len() {
+        let len = u32::from_ne_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
+        at += 16 + len;
+        records += 1;
+    }
+    assert_eq!((records, at), (3, bytes.len()), "three whole records");
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    assert_eq!(picture.matches(r#"<g class="packet">"#).count(), 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
