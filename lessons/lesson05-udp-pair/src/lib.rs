@@ -19,16 +19,111 @@ use std::io;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
-/// The largest UDP payload: 65,535 (IP's length field) minus the IP and UDP headers.
+// ANCHOR: limits
+/// The largest UDP payload over IPv4: 65,535 (IPv4's total-length field) minus
+/// 20 bytes of IPv4 header and 8 of UDP header.
 pub const MAX_DATAGRAM: usize = 65_507;
+
+/// The largest UDP payload over IPv6: 65,535 (IPv6's payload-length field, which
+/// does not count the IPv6 header itself) minus 8 bytes of UDP header.
+pub const MAX_DATAGRAM_V6: usize = 65_527;
+
+/// A receive buffer that holds any datagram, IPv4 or IPv6, whole.
+pub const RECV_BUFFER: usize = 65_536;
+
+/// What the greeting adds to a message: `Hello, ` and `!`.
+pub const GREETING_OVERHEAD: usize = "Hello, !".len();
+
+/// The largest datagram that can be sent to (or from) `peer`.
+pub fn max_payload(peer: &SocketAddr) -> usize {
+    match peer {
+        // An IPv4 address written as IPv6 (::ffff:a.b.c.d) still travels as IPv4.
+        SocketAddr::V6(v6) if v6.ip().to_ipv4_mapped().is_none() => MAX_DATAGRAM_V6,
+        _ => MAX_DATAGRAM,
+    }
+}
+// ANCHOR_END: limits
 
 /// The tutorials' receive buffer: `recvfrom(1024)`.
 pub const TUTORIAL_BUFFER: usize = 1024;
 
 /// The reply to a datagram: the tutorials' greeting.
+///
+/// A datagram needs no line ending, but `nc -u` sends each line you type with its
+/// `\n` (and Windows tools with `\r\n`): that ending is not part of the name, so it
+/// is dropped, as lesson 3 drops it, rather than answered as `Hello, NAME\n!`.
 pub fn reply_to(data: &[u8]) -> Vec<u8> {
+    let data = data.strip_suffix(b"\n").unwrap_or(data);
+    let data = data.strip_suffix(b"\r").unwrap_or(data);
     format!("Hello, {}!", String::from_utf8_lossy(data)).into_bytes()
 }
+
+/// A reply that cannot travel: larger than one datagram may be.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TooLong {
+    /// The message's size in bytes.
+    pub message: usize,
+    /// The reply's size in bytes.
+    pub reply: usize,
+    /// The largest datagram to this peer.
+    pub limit: usize,
+    /// Was the message invalid UTF-8 (each bad byte becomes U+FFFD, three bytes)?
+    pub invalid_utf8: bool,
+}
+
+impl std::fmt::Display for TooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let family = if self.limit == MAX_DATAGRAM {
+            "IPv4"
+        } else {
+            "IPv6"
+        };
+        write!(
+            f,
+            "the reply to a {}-byte message would be {} bytes, more than one UDP datagram \
+             over {family} can carry ({} bytes)",
+            self.message, self.reply, self.limit
+        )?;
+        if self.invalid_utf8 {
+            write!(
+                f,
+                "; the message is not valid UTF-8, and each invalid byte comes back as \
+                 U+FFFD, 3 bytes"
+            )
+        } else {
+            write!(f, "; send at most {} bytes", self.limit - GREETING_OVERHEAD)
+        }
+    }
+}
+
+// ANCHOR: answer
+/// The reply to `data`, if it fits in one datagram of at most `limit` bytes.
+///
+/// A reply is larger than its message (the greeting, and invalid UTF-8 that grows
+/// threefold), so a message that arrived may have no reply that can go back. The
+/// system would refuse to send it ("Message too long"); better to say which limit.
+pub fn answer(data: &[u8], limit: usize) -> Result<Vec<u8>, TooLong> {
+    let reply = reply_to(data);
+    if reply.len() <= limit {
+        return Ok(reply);
+    }
+    Err(TooLong {
+        message: data.len(),
+        reply: reply.len(),
+        limit,
+        invalid_utf8: std::str::from_utf8(data).is_err(),
+    })
+}
+
+/// What a server sends back for `data` from `peer`: the greeting, or an `error:`
+/// datagram naming the limit (logged too, since the sender may not be listening).
+pub fn respond(data: &[u8], peer: &SocketAddr) -> Vec<u8> {
+    answer(data, max_payload(peer)).unwrap_or_else(|too_long| {
+        log(format_args!("cannot reply to {peer}: {too_long}"));
+        format!("error: {too_long}").into_bytes()
+    })
+}
+// ANCHOR_END: answer
 
 // ANCHOR: serve
 /// Answers every datagram with `Hello, DATA!`, until shutdown.
@@ -53,7 +148,7 @@ pub fn serve(socket: &UdpSocket, buffer: usize, shutdown: &Shutdown) -> io::Resu
             }
         };
         log(format_args!("Received from {peer}"));
-        if let Err(err) = socket.send_to(&reply_to(&buf[..n]), peer) {
+        if let Err(err) = socket.send_to(&respond(&buf[..n], &peer), peer) {
             log(format_args!("cannot reply to {peer}: {err}"));
         }
     }
@@ -70,6 +165,11 @@ pub enum Outcome {
         reply: String,
         /// How many times the message was sent.
         attempts: u32,
+    },
+    /// The server answered with an error (e.g. a limit hit) instead of a greeting.
+    Refused {
+        /// The server's words, without `error: `.
+        error: String,
     },
     /// No reply after every attempt.
     NoReply {
@@ -94,7 +194,9 @@ pub fn request(
     retries: u32,
 ) -> io::Result<Outcome> {
     let expected = reply_to(message);
-    let mut buf = vec![0u8; MAX_DATAGRAM + 1];
+    // Any datagram fits: a buffer one byte short would cut the reply (silently, on
+    // Linux and macOS), and the cut reply would be taken for somebody else's.
+    let mut buf = vec![0u8; RECV_BUFFER];
     let mut last_error = None;
     for attempt in 1..=retries + 1 {
         socket.send(message)?;
@@ -112,6 +214,10 @@ pub fn request(
                         reply,
                         attempts: attempt,
                     });
+                }
+                Ok(n) if buf[..n].starts_with(b"error: ") => {
+                    let error = String::from_utf8_lossy(&buf["error: ".len()..n]).into_owned();
+                    return Ok(Outcome::Refused { error });
                 }
                 Ok(_) => continue, // a stale or foreign reply: keep waiting
                 Err(err) if is_timeout(&err) => break,
@@ -141,4 +247,46 @@ pub fn recvfrom_like_the_tutorial(socket: &UdpSocket) -> io::Result<(Vec<u8>, So
     let mut buf = [0u8; TUTORIAL_BUFFER];
     let (n, peer) = socket.recv_from(&mut buf)?;
     Ok((buf[..n].to_vec(), peer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limit_depends_on_the_family_the_datagram_travels_over() {
+        let v4: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let v6: SocketAddr = "[::1]:9".parse().unwrap();
+        let mapped: SocketAddr = "[::ffff:127.0.0.1]:9".parse().unwrap();
+        assert_eq!(max_payload(&v4), 65_507);
+        assert_eq!(max_payload(&v6), 65_527);
+        assert_eq!(max_payload(&mapped), 65_507);
+    }
+
+    #[test]
+    fn a_reply_that_cannot_fit_says_which_limit() {
+        assert_eq!(answer(&[b'a'; 65_499], MAX_DATAGRAM).unwrap().len(), 65_507);
+        let err = answer(&[b'a'; 65_500], MAX_DATAGRAM).unwrap_err();
+        assert_eq!(
+            (err.reply, err.limit, err.invalid_utf8),
+            (65_508, 65_507, false)
+        );
+        assert!(
+            err.to_string().contains("send at most 65499 bytes"),
+            "{err}"
+        );
+        let err = answer(&[0xff; 22_000], MAX_DATAGRAM).unwrap_err();
+        assert!(
+            err.invalid_utf8 && err.to_string().contains("U+FFFD"),
+            "{err}"
+        );
+        assert!(answer(&[b'a'; 65_510], MAX_DATAGRAM_V6).is_ok());
+    }
+
+    #[test]
+    fn a_line_ending_is_not_part_of_the_name() {
+        assert_eq!(reply_to(b"Ann\n"), b"Hello, Ann!");
+        assert_eq!(reply_to(b"Ann\r\n"), b"Hello, Ann!");
+        assert_eq!(reply_to(b"Ann"), b"Hello, Ann!");
+    }
 }

@@ -2,7 +2,7 @@
 
 use assert_cmd::Command;
 use lesson05_udp_pair::{recvfrom_like_the_tutorial, request, Outcome, TUTORIAL_BUFFER};
-use shared::testing::{assert_udp_port_in_use_is_explained, tool, ServerProcess, PATIENCE};
+use shared::testing::{assert_udp_port_in_use_is_explained, run, tool, ServerProcess, PATIENCE};
 use std::net::{SocketAddr, UdpSocket};
 use std::thread;
 use std::time::Duration;
@@ -237,7 +237,7 @@ fn nc_can_send_a_datagram() {
             "127.0.0.1",
             &server.addr.port().to_string(),
         ])
-        .write_stdin("Sarah")
+        .write_stdin("Sarah\n") // as typed: the newline is not part of the name
         .timeout(PATIENCE)
         .assert()
         .stdout("Hello, Sarah!");
@@ -269,4 +269,47 @@ fn sigterm_exits_0_within_2_seconds() {
     let (status, took, _) = server.signal_and_wait("TERM");
     assert!(status.success(), "{status}");
     assert!(took < Duration::from_secs(2), "took {took:?}");
+}
+
+/// The client knows the limit too: it refuses a message whose reply could not come
+/// back in one datagram, says which limit, and does not print the message whole.
+#[test]
+fn the_client_refuses_a_message_whose_reply_cannot_fit_and_names_the_limit() {
+    let server = start(&[]);
+    let long = "a".repeat(65_500);
+    let ran = run(CLIENT, &["--connect", &server.addr.to_string(), &long], "");
+    let stderr: String = ran.stderr.chars().take(2000).collect();
+    assert_eq!(ran.code, 1, "{stderr}");
+    assert_eq!(ran.stderr.lines().count(), 1, "{stderr}");
+    assert!(ran.stderr.contains("65507 bytes"), "{stderr}");
+    assert!(
+        ran.stderr.len() < 1000,
+        "the message is printed whole: {stderr}"
+    );
+}
+
+/// Over IPv6 a datagram may carry 65,527 bytes (no IPv4 header to pay for): a reply
+/// larger than IPv4 allows must still be received whole, not taken for a stale one.
+#[test]
+fn over_ipv6_a_reply_larger_than_ipv4_allows_still_arrives() {
+    if UdpSocket::bind("[::1]:0").is_err() {
+        eprintln!("note: no IPv6 loopback here; skipping");
+        return;
+    }
+    let server = ServerProcess::start(SERVER, &["--bind", "[::1]:0"]);
+    let name = "b".repeat(65_510);
+    let ran = run(
+        CLIENT,
+        &[
+            "--connect",
+            &server.addr.to_string(),
+            "--retries",
+            "1",
+            &name,
+        ],
+        "",
+    );
+    let stderr: String = ran.stderr.chars().take(2000).collect();
+    assert_eq!(ran.code, 0, "{stderr}");
+    assert_eq!(ran.stdout, format!("Hello, {name}!\n"));
 }

@@ -19,9 +19,10 @@ pub fn ask(server: SocketAddr, message: &[u8]) -> Vec<u8> {
             return buf[..n].to_vec();
         }
     }
+    let shown: String = String::from_utf8_lossy(message).chars().take(40).collect();
     panic!(
-        "no reply to {:?} after 4 attempts",
-        String::from_utf8_lossy(message)
+        "no reply to {shown:?}... ({} bytes) after 4 attempts",
+        message.len()
     );
 }
 
@@ -59,6 +60,30 @@ pub fn empty_and_invalid_utf8_datagrams_are_answered(addr: SocketAddr) {
     assert_eq!(ask(addr, b"Sarah"), b"Hello, Sarah!");
 }
 
+/// A message whose reply cannot fit in one datagram is answered with an error that
+/// names the limit, instead of silence; the largest message that fits is answered.
+pub fn a_reply_too_large_for_a_datagram_is_an_error_naming_the_limit(addr: SocketAddr) {
+    let reply = String::from_utf8(ask(addr, &[b'a'; 65_500])).unwrap();
+    assert!(
+        reply.starts_with("error: ") && reply.contains("65507 bytes"),
+        "{reply}"
+    );
+    // Invalid UTF-8 grows: each bad byte comes back as U+FFFD, three bytes.
+    let reply = String::from_utf8(ask(addr, &[0xff; 30_000])).unwrap();
+    assert!(
+        reply.starts_with("error: ") && reply.contains("UTF-8"),
+        "{reply}"
+    );
+    assert_eq!(ask(addr, &[b'a'; 65_499]).len(), 65_507);
+    assert_eq!(ask(addr, b"Sarah"), b"Hello, Sarah!");
+}
+
+/// `nc -u` sends each typed line with its newline: the newline is not part of the name.
+pub fn a_line_ending_from_nc_is_not_part_of_the_name(addr: SocketAddr) {
+    assert_eq!(ask(addr, b"Ann\n"), b"Hello, Ann!");
+    assert_eq!(ask(addr, b"Bob\r\n"), b"Hello, Bob!");
+}
+
 /// Generates one `#[test]` per UDP-greeting test against a fresh server from `$start`.
 #[macro_export]
 macro_rules! udp_greeting_tests {
@@ -68,6 +93,8 @@ macro_rules! udp_greeting_tests {
             a_hundred_concurrent_clients_each_get_their_own_reply,
             a_2000_byte_datagram_arrives_whole,
             empty_and_invalid_utf8_datagrams_are_answered,
+            a_reply_too_large_for_a_datagram_is_an_error_naming_the_limit,
+            a_line_ending_from_nc_is_not_part_of_the_name,
         );
     };
     (@each $start:expr; $($name:ident),* $(,)?) => {

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use lesson05_udp_pair::{request, Outcome};
+use lesson05_udp_pair::{answer, max_payload, request, Outcome};
 use shared::addr::{HostPort, UDP_SERVER};
 use std::net::UdpSocket;
 use std::process::ExitCode;
@@ -46,6 +46,13 @@ fn run(args: Args) -> anyhow::Result<()> {
     socket
         .connect(server)
         .with_context(|| format!("cannot reach {server}"))?;
+    // Check every message before sending any: a reply must fit in one datagram.
+    let limit = max_payload(&server);
+    for name in &args.names {
+        if let Err(too_long) = answer(name.as_bytes(), limit) {
+            bail!("cannot send {:?}: {too_long}", shorten(name));
+        }
+    }
     let timeout = Duration::from_millis(args.timeout_ms);
     let mut unanswered = Vec::new();
     let mut refused = false;
@@ -54,16 +61,19 @@ fn run(args: Args) -> anyhow::Result<()> {
             Outcome::Replied { reply, attempts } => {
                 println!("{reply}");
                 if attempts > 1 {
-                    eprintln!("note: {name:?} needed {attempts} attempts");
+                    eprintln!("note: {:?} needed {attempts} attempts", shorten(name));
                 }
+            }
+            Outcome::Refused { error } => {
+                bail!("the server refused {:?}: {error}", shorten(name));
             }
             Outcome::NoReply {
                 attempts,
                 last_error,
             } => {
-                eprintln!("no reply to {name:?} after {attempts} attempts");
+                eprintln!("no reply to {:?} after {attempts} attempts", shorten(name));
                 refused |= last_error.is_some();
-                unanswered.push(name.as_str());
+                unanswered.push(shorten(name));
             }
         }
     }
@@ -83,4 +93,15 @@ fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A message as an error line shows it: quoted, and cut short if long (a 64 KiB
+/// message printed whole would bury the error).
+fn shorten(message: &str) -> String {
+    const SHOWN: usize = 40;
+    if message.chars().count() <= SHOWN {
+        return message.to_string();
+    }
+    let start: String = message.chars().take(SHOWN).collect();
+    format!("{start}... ({} bytes)", message.len())
 }

@@ -25,7 +25,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     // ANCHOR: udp
     let greet = |data: &[u8], peer| {
         log(format_args!("Received from {peer}"));
-        Some(lesson05_udp_pair::reply_to(data))
+        Some(lesson05_udp_pair::respond(data, &peer))
     };
     lesson06_socketserver::serve_udp(&socket, greet, &shutdown)?;
     // ANCHOR_END: udp
