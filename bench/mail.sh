@@ -14,7 +14,7 @@ ram=$(mktemp -d /dev/shm/lesson09-bench.XXXXXX)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$disk" "$ram"' EXIT
 
 run() { # name, maildir
-  target/release/lesson09-mta --bind 127.0.0.1:0 --pop3-bind 127.0.0.1:0 --maildir "$2/maildir" \
+  target/release/lesson09-mta --bind 127.0.0.1:0 --pop3-bind 127.0.0.1:0 --imap-bind 127.0.0.1:0 --maildir "$2/maildir" \
     > "$2/log" 2>/dev/null &
   server=$!
   for _ in $(seq 50); do grep -q Listening "$2/log" 2>/dev/null && break; sleep 0.1; done

@@ -19,8 +19,15 @@ pub struct Mta {
     pub idle_timeout: Duration,
     /// Sessions served at once, per protocol; more are told to come back later.
     pub max_connections: usize,
-    /// Mailboxes with a POP3 session open: RFC 1939 allows one at a time.
+    /// Mailboxes with a POP3 session open: RFC 1939 allows one at a time. IMAP
+    /// takes the same lock for a moment while it changes files in an INBOX.
     pub(crate) locked: Mutex<HashSet<Mailbox>>,
+    /// An IMAP session that sends nothing for this long is logged out
+    /// (RFC 3501 asks for at least 30 minutes).
+    pub imap_idle_timeout: Duration,
+    /// Held while an IMAP session gives UIDs to new messages, so that no two
+    /// sessions give the same message different UIDs.
+    pub(crate) uids: Mutex<()>,
 }
 
 impl Mta {
@@ -33,6 +40,8 @@ impl Mta {
             idle_timeout: Duration::from_secs(300),
             max_connections: 64,
             locked: Mutex::default(),
+            imap_idle_timeout: Duration::from_secs(30 * 60),
+            uids: Mutex::default(),
         }
     }
 }

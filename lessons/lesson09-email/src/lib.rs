@@ -11,10 +11,11 @@
 //! later fetches it over POP3 (or IMAP). Every step is a text dialogue over TCP:
 //! a command line from the client, a reply line from the server.
 //!
-//! `lesson09-mta` plays the last MTA, the MDA and the POP3 server at once:
+//! `lesson09-mta` plays the last MTA, the MDA and the POP3 and IMAP servers at once:
 //!
 //! - [`smtp`]: the SMTP server side, and [`maildir`]: how it stores mail safely;
 //! - [`pop3`]: the POP3 server side;
+//! - [`imap`]: the IMAP server side, over the same maildir;
 //! - [`client`]: both protocols' client sides, for `lesson09-send` and `lesson09-fetch`;
 //! - [`message`]: the message format itself, and how non-ASCII text fits into it;
 //! - `config` (the settings, [`Mta`]), `server` (the accept loops, [`serve`]) and
@@ -22,6 +23,7 @@
 
 pub mod client;
 mod config;
+pub mod imap;
 pub mod maildir;
 pub mod message;
 pub mod pop3;

@@ -130,6 +130,13 @@ impl Maildir {
             let entry = entry?;
             if entry.file_type()?.is_dir() {
                 folders.push(entry.path().join("tmp"));
+                // IMAP folders (`.Trash`, `.Sent`) inside the mailbox.
+                for sub in fs::read_dir(entry.path())? {
+                    let sub = sub?;
+                    if sub.file_name().to_string_lossy().starts_with('.') {
+                        folders.push(sub.path().join("tmp"));
+                    }
+                }
             }
         }
         let mut removed = 0;
@@ -229,9 +236,12 @@ impl Maildir {
                 }
                 let bytes = fs::read(entry.path())?;
                 let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+                let name = entry.file_name().to_string_lossy().into_owned();
+                // The name before `:2,` (the flags IMAP sets) never changes.
+                let uid = name.split_once(':').map_or(&*name, |(base, _)| base);
                 found.push(Stored {
                     path: entry.path(),
-                    uid: entry.file_name().to_string_lossy().into_owned(),
+                    uid: uid.to_string(),
                     size: (bytes.len() + lines) as u64,
                 });
             }
@@ -240,6 +250,25 @@ impl Maildir {
         // sorting by name sorts by arrival.
         found.sort_by(|a, b| a.uid.cmp(&b.uid));
         Ok(found)
+    }
+
+    /// Files a spooled message into the maildir folder `dir` (an IMAP folder) with
+    /// the flags `info` (`S`, `FS`, ...): through `dir/tmp/` into `dir/cur/`, as
+    /// [`Maildir::deliver`] does. Returns its unique name.
+    pub fn file_into(&self, mut spooled: Spooled, dir: &Path, info: &str) -> io::Result<String> {
+        let file = spooled.file.take().expect("each message is filed once");
+        let file = file.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        let tmp = dir.join("tmp").join(&spooled.id);
+        fs::hard_link(&spooled.path, &tmp)?;
+        let mut undo = Undo(vec![tmp.clone()]); // removed if the rename fails
+        fs::rename(
+            &tmp,
+            dir.join("cur").join(format!("{}:2,{info}", spooled.id)),
+        )?;
+        undo.0.clear();
+        sync_dir(&dir.join("cur"))?;
+        Ok(spooled.id.clone())
     }
 
     /// A stored message's bytes (lines end in `\n`).
@@ -275,7 +304,7 @@ impl Drop for Undo {
 
 /// Creates `dir` and any missing parents, readable by their owner only (0700 on
 /// Unix): mail is private. Folders that exist already keep their mode.
-fn create_private_dirs(dir: &Path) -> io::Result<()> {
+pub(crate) fn create_private_dirs(dir: &Path) -> io::Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -320,7 +349,7 @@ impl Drop for Spooled {
 
 /// A file name no other delivery uses: time, process id and a counter, as the
 /// maildir convention suggests (`SECONDS.MMICROSPPIDQCOUNT.HOST`).
-fn unique_name() -> String {
+pub(crate) fn unique_name() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -336,7 +365,7 @@ fn unique_name() -> String {
 
 /// Makes a folder's entries durable (Unix). Windows has no way to open a folder
 /// for syncing, and NTFS journals its metadata, so there it does nothing.
-fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     File::open(dir)?.sync_all()?;
     #[cfg(not(unix))]

@@ -1,7 +1,8 @@
-//! `cargo run -p lesson09-email`: a small mail server, SMTP in and POP3 out.
+//! `cargo run -p lesson09-email`: a small mail server, SMTP in, POP3 and IMAP out.
 
 use anyhow::Context;
 use clap::Parser;
+use lesson09_email::imap::IMAP_SERVER;
 use lesson09_email::maildir::{Maildir, STALE_AFTER};
 use lesson09_email::{serve, Mta, User};
 use shared::addr::{HostPort, POP3_SERVER, SMTP_SERVER};
@@ -10,7 +11,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// Accepts mail over SMTP, stores it in a maildir, and serves it back over POP3.
+/// Accepts mail over SMTP, stores it in a maildir, and serves it back over POP3
+/// and IMAP.
 ///
 /// Every mail is on disk before the server answers 250. Mail for any name is
 /// accepted unless --user names the only mailboxes.
@@ -23,6 +25,9 @@ struct Args {
     /// Address for POP3.
     #[arg(long, value_name = "HOST:PORT", default_value = POP3_SERVER)]
     pop3_bind: HostPort,
+    /// Address for IMAP.
+    #[arg(long, value_name = "HOST:PORT", default_value = IMAP_SERVER)]
+    imap_bind: HostPort,
     /// Folder to store mail in (created if missing): one maildir per user.
     #[arg(long, value_name = "DIR", default_value = "maildir")]
     maildir: PathBuf,
@@ -38,6 +43,9 @@ struct Args {
     /// Close a session that sends nothing for this many seconds (RFC 5321 asks for 300).
     #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     idle_timeout: u64,
+    /// The same for IMAP, whose clients stay connected (RFC 3501 asks for 30 minutes).
+    #[arg(long, value_name = "SECS", default_value_t = 1800, value_parser = clap::value_parser!(u64).range(1..))]
+    imap_idle_timeout: u64,
 }
 
 fn main() -> ExitCode {
@@ -48,6 +56,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let shutdown = Shutdown::on_signals()?;
     let smtp = bind_tcp(&args.bind)?;
     let pop3 = bind_tcp(&args.pop3_bind)?;
+    let imap = bind_tcp(&args.imap_bind)?;
     let maildir = Maildir::open(&args.maildir)
         .with_context(|| format!("cannot use {} as the maildir", args.maildir.display()))?;
     // Mail that was being received when an earlier run was killed.
@@ -64,8 +73,10 @@ fn run(args: Args) -> anyhow::Result<()> {
     mta.max_size = args.max_size as usize;
     mta.max_connections = args.max_connections as usize;
     mta.idle_timeout = Duration::from_secs(args.idle_timeout);
+    mta.imap_idle_timeout = Duration::from_secs(args.imap_idle_timeout);
     announce(smtp.local_addr()?);
     log(format_args!("POP3 listening on {}", pop3.local_addr()?));
+    log(format_args!("IMAP listening on {}", imap.local_addr()?));
     let root = std::path::absolute(mta.maildir.root()).unwrap_or_else(|_| args.maildir.clone());
     log(format_args!("Storing mail in {}", root.display()));
     if stale > 0 {
@@ -73,6 +84,6 @@ fn run(args: Args) -> anyhow::Result<()> {
             "Removed {stale} unfinished files older than 36 hours from tmp/ folders"
         ));
     }
-    serve(&smtp, &pop3, &mta, &shutdown)?;
+    serve(&smtp, &pop3, &imap, &mta, &shutdown)?;
     Ok(())
 }

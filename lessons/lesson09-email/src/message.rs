@@ -336,7 +336,7 @@ pub fn rfc5322_date(time: SystemTime) -> String {
 
 /// Year, month (1-12) and day (1-31) of a day counted from 1970-01-01: Howard
 /// Hinnant's `civil_from_days`, which counts in 400-year eras starting in March.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
+pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

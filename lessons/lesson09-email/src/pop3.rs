@@ -421,7 +421,7 @@ pub fn session(
     mta: &Mta,
     shutdown: &Shutdown,
 ) -> io::Result<()> {
-    let mut io = Session::new(stream, MAX_COMMAND, mta, shutdown)?;
+    let mut io = Session::new(stream, MAX_COMMAND, mta.idle_timeout, shutdown)?;
     let mut pop3 = Pop3::new(mta);
     io.reply("+OK lesson09-mta POP3 ready")?;
     loop {

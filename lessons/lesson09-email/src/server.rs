@@ -1,6 +1,6 @@
 //! The accept loops: one per protocol, a scoped thread per session, a limit on both.
 
-use crate::{pop3, smtp, Mta};
+use crate::{imap, pop3, smtp, Mta};
 use shared::server::{incoming_until, log, refuse_with, Shutdown};
 use std::io;
 use std::net::TcpListener;
@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
 // ANCHOR: serve
-/// Serves SMTP on `smtp` and POP3 on `pop3`, a thread per session, until `shutdown`.
+/// Serves SMTP, POP3 and IMAP on their listeners, a thread per session, until
+/// `shutdown`.
 ///
 /// `thread::scope` lets every session borrow `mta` and `shutdown` (no `Arc` needed)
 /// and waits for all of them before returning: when `serve` returns, every mail
@@ -17,14 +18,17 @@ use std::thread;
 pub fn serve(
     smtp: &TcpListener,
     pop3: &TcpListener,
+    imap: &TcpListener,
     mta: &Mta,
     shutdown: &Shutdown,
 ) -> io::Result<()> {
     thread::scope(|s| {
         let pop3 = s.spawn(|| accept(pop3, Protocol::Pop3, mta, shutdown));
+        let imap = s.spawn(|| accept(imap, Protocol::Imap, mta, shutdown));
         let smtp = accept(smtp, Protocol::Smtp, mta, shutdown);
         let pop3 = pop3.join().unwrap_or(Ok(()));
-        smtp.and(pop3)
+        let imap = imap.join().unwrap_or(Ok(()));
+        smtp.and(pop3).and(imap)
     })
 }
 
@@ -33,6 +37,7 @@ pub fn serve(
 enum Protocol {
     Smtp,
     Pop3,
+    Imap,
 }
 
 impl std::fmt::Display for Protocol {
@@ -40,6 +45,7 @@ impl std::fmt::Display for Protocol {
         f.write_str(match self {
             Protocol::Smtp => "SMTP",
             Protocol::Pop3 => "POP3",
+            Protocol::Imap => "IMAP",
         })
     }
 }
@@ -66,6 +72,7 @@ fn accept(
                         Protocol::Pop3 => {
                             b"-ERR [SYS/TEMP] Too many connections, try again later\r\n"
                         }
+                        Protocol::Imap => b"* BYE Too many connections, try again later\r\n",
                     },
                 );
                 continue;
@@ -76,6 +83,7 @@ fn accept(
                 let result = std::panic::catch_unwind(AssertUnwindSafe(|| match protocol {
                     Protocol::Smtp => smtp::session(stream, peer, mta, shutdown),
                     Protocol::Pop3 => pop3::session(stream, peer, mta, shutdown),
+                    Protocol::Imap => imap::session(stream, peer, mta, shutdown),
                 }));
                 match result {
                     Ok(Ok(())) => {}

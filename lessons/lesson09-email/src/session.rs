@@ -13,7 +13,6 @@
 //!   line (right for a file); here they are dropped, so a mail whose final `.`
 //!   never fully arrived is never taken for complete.
 
-use crate::Mta;
 use shared::error::is_timeout;
 use shared::server::Shutdown;
 use std::io::{self, Read, Write};
@@ -80,20 +79,20 @@ impl<'a> Session<'a> {
     pub(crate) fn new(
         stream: TcpStream,
         limit: usize,
-        mta: &Mta,
+        idle_timeout: Duration,
         shutdown: &'a Shutdown,
     ) -> io::Result<Self> {
         // Short read timeouts let the session notice shutdown; a write timeout
         // stops a client that never reads from blocking us forever.
         stream.set_read_timeout(Some(TICK))?;
-        stream.set_write_timeout(Some(mta.idle_timeout))?;
+        stream.set_write_timeout(Some(idle_timeout))?;
         Ok(Session {
             stream,
             pending: Vec::new(),
             limit,
             eof: false,
             shutdown,
-            idle_timeout: mta.idle_timeout,
+            idle_timeout,
         })
     }
 
@@ -101,19 +100,69 @@ impl<'a> Session<'a> {
     pub(crate) fn next(&mut self) -> io::Result<Input> {
         let since = Instant::now();
         loop {
+            if let Some(input) = self.next_within(TICK)? {
+                return Ok(input);
+            }
+            if since.elapsed() >= self.idle_timeout {
+                return Ok(Input::Idle);
+            }
+        }
+    }
+
+    /// Waits at most about `wait` for the client's next line: `None` if none came.
+    pub(crate) fn next_within(&mut self, wait: Duration) -> io::Result<Option<Input>> {
+        let since = Instant::now();
+        loop {
             match self.read_line() {
-                Ok(input) => return Ok(input),
+                Ok(input) => return Ok(Some(input)),
                 Err(err) if is_timeout(&err) => {
                     if self.shutdown.is_triggered() {
-                        return Ok(Input::Shutdown);
+                        return Ok(Some(Input::Shutdown));
                     }
-                    if since.elapsed() >= self.idle_timeout {
-                        return Ok(Input::Idle);
+                    if since.elapsed() >= wait {
+                        return Ok(None);
                     }
                 }
                 Err(err) => return Err(err),
             }
         }
+    }
+
+    /// Reads exactly `n` bytes (an IMAP literal), whatever they hold.
+    pub(crate) fn read_exact(&mut self, n: usize) -> io::Result<Result<Vec<u8>, Input>> {
+        let since = Instant::now();
+        let mut bytes = Vec::with_capacity(n.min(1 << 20));
+        loop {
+            let take = (n - bytes.len()).min(self.pending.len());
+            bytes.extend(self.pending.drain(..take));
+            if bytes.len() == n {
+                return Ok(Ok(bytes));
+            }
+            if self.eof {
+                return Ok(Err(Input::Closed));
+            }
+            let mut chunk = [0u8; READ_CHUNK];
+            let want = (n - bytes.len()).min(READ_CHUNK);
+            match self.stream.read(&mut chunk[..want]) {
+                Ok(0) => self.eof = true,
+                Ok(got) => bytes.extend_from_slice(&chunk[..got]),
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) if is_timeout(&err) => {
+                    if self.shutdown.is_triggered() {
+                        return Ok(Err(Input::Shutdown));
+                    }
+                    if since.elapsed() >= self.idle_timeout {
+                        return Ok(Err(Input::Idle));
+                    }
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    /// The socket, for writing a long reply through a `BufWriter`.
+    pub(crate) fn writer(&mut self) -> &mut TcpStream {
+        &mut self.stream
     }
 
     // ANCHOR: read_line
@@ -178,7 +227,6 @@ impl<'a> Session<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::maildir::Maildir;
     use std::net::TcpListener;
 
     /// A session reading what a client sends as `bytes` (then closes).
@@ -191,10 +239,8 @@ mod tests {
         });
         let (stream, _) = listener.accept().unwrap();
         client.join().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let mta = Mta::new(Maildir::open(dir.path()).unwrap(), Vec::new());
         let shutdown = Shutdown::new();
-        let mut session = Session::new(stream, limit, &mta, &shutdown).unwrap();
+        let mut session = Session::new(stream, limit, Duration::from_secs(60), &shutdown).unwrap();
         let mut seen = Vec::new();
         loop {
             match session.next().unwrap() {

@@ -253,7 +253,7 @@ pub fn session(
     shutdown: &Shutdown,
 ) -> io::Result<()> {
     // One more than the limit: a line of 998 octets may get a dot stuffed in front.
-    let mut io = Session::new(stream, MAX_LINE + 1, mta, shutdown)?;
+    let mut io = Session::new(stream, MAX_LINE + 1, mta.idle_timeout, shutdown)?;
     let mut smtp = Smtp::new(mta);
     io.reply(&format!("220 {HOSTNAME} ESMTP lesson09-mta ready"))?;
     loop {

@@ -11,7 +11,7 @@ use std::net::TcpListener;
 
 #[test]
 fn every_program_explains_itself() {
-    for (program, mentions) in [(MTA, "--pop3-bind"), (SEND, "--bcc"), (FETCH, "--retrieve")] {
+    for (program, mentions) in [(MTA, "--imap-bind"), (SEND, "--bcc"), (FETCH, "--retrieve")] {
         let ran = run(program, &["--help"], "");
         assert_eq!(ran.code, 0, "{ran:?}");
         assert!(ran.stdout.contains(mentions), "{}", ran.stdout);
@@ -142,6 +142,8 @@ mod signals {
             assert!(idle.reply().starts_with("220 "));
             let mut pop3 = Raw::connect(mail.pop3);
             assert!(pop3.read_line().starts_with("+OK"));
+            let mut imap = Raw::connect(mail.imap);
+            assert!(imap.read_line().starts_with("* OK "));
             // A client in the middle of a message: it gets no 250, so it keeps its
             // copy and retries later, and the server stores nothing.
             let mut sending = smtp_to_data(mail.smtp, "a@b", "alice@x");
@@ -155,6 +157,10 @@ mod signals {
             assert!(pop3
                 .rest()
                 .starts_with("-ERR [SYS/TEMP] Server shutting down"));
+            assert_eq!(
+                imap.rest(),
+                "* BYE Server shutting down, try again later\r\n"
+            );
             assert!(common::files(&maildir.join("tmp")).is_empty());
             assert!(common::files(&maildir.join("alice/new")).is_empty());
         }

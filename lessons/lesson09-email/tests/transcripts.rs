@@ -33,14 +33,16 @@ fn book_transcripts() {
     let mut t = Transcript::new("lesson09-journey");
     t.show_port(mail.smtp.port(), 2525);
     t.show_port(mail.pop3.port(), 1100);
+    t.show_port(mail.imap.port(), 1143);
     t.comment("terminal 1: the mail server");
     t.command("cargo run -p lesson09-email -- --user alice:secret");
     t.output(&shown(
         &mail,
         &format!(
-            "Listening on {}\nPOP3 listening on {}\nStoring mail in {}",
+            "Listening on {}\nPOP3 listening on {}\nIMAP listening on {}\nStoring mail in {}",
             mail.smtp,
             mail.pop3,
+            mail.imap,
             mail.maildir().display()
         ),
     ));
@@ -133,6 +135,40 @@ fn book_transcripts() {
     );
     t.command("cargo run -p lesson09-email --bin lesson09-fetch -- --user alice:secret");
     t.output(&mail.fetch(&["--user", "alice:secret"]).both());
+    t.finish(&book);
+
+    // IMAP typed by hand: two new mails, then tags, a literal, UIDs, EXPUNGE.
+    for subject in ["Lunch?", "Minutes"] {
+        let to_alice = ["--from", "ann@example.com", "--to", "alice@localhost", "-q"];
+        let sent = mail.send(&[&to_alice[..], &["--subject", subject, "Hi"]].concat(), "");
+        assert_eq!(sent.code, 0, "{sent:?}");
+    }
+    let mut t = Transcript::new("lesson09-imap");
+    t.show_port(mail.imap.port(), 1143);
+    t.command("nc -C 127.0.0.1 1143");
+    let mut raw = Raw::connect(mail.imap);
+    t.output(&raw.read_line());
+    for line in [
+        "a1 LOGIN alice secret",
+        "a2 SELECT INBOX",
+        "a3 FETCH 1:* (UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])",
+        "a4 STORE 1 +FLAGS (\\Deleted)",
+        "a5 EXPUNGE",
+        "a6 FETCH 1 (UID FLAGS)",
+        "a7 LOGOUT",
+    ] {
+        t.output(line);
+        raw.line(line);
+        let tag = line.split(' ').next().unwrap();
+        loop {
+            let reply = raw.read_line();
+            assert!(!reply.is_empty(), "the server hung up after {line}");
+            t.output(&reply);
+            if reply.starts_with(&format!("{tag} ")) {
+                break;
+            }
+        }
+    }
     t.finish(&book);
 }
 

@@ -19,6 +19,8 @@ pub struct Mail {
     pub smtp: SocketAddr,
     /// Where it speaks POP3.
     pub pop3: SocketAddr,
+    /// Where it speaks IMAP.
+    pub imap: SocketAddr,
     /// The maildir (removed when dropped).
     pub dir: tempfile::TempDir,
 }
@@ -43,6 +45,8 @@ impl Mail {
             addr,
             "--pop3-bind",
             addr,
+            "--imap-bind",
+            addr,
             "--maildir",
             maildir.to_str().unwrap(),
         ];
@@ -54,11 +58,18 @@ impl Mail {
             .unwrap_or_else(|| panic!("second line should be `POP3 listening on ADDR`: {pop3:?}"))
             .parse()
             .unwrap();
+        let imap = server.next_line();
+        let imap = imap
+            .strip_prefix("IMAP listening on ")
+            .unwrap_or_else(|| panic!("third line should be `IMAP listening on ADDR`: {imap:?}"))
+            .parse()
+            .unwrap();
         let stored = server.next_line();
         assert!(stored.starts_with("Storing mail in "), "{stored}");
         Mail {
             smtp: server.addr,
             pop3,
+            imap,
             server,
             dir,
         }
