@@ -86,7 +86,7 @@ pub trait Listener {
     /// The connections it accepts.
     type Stream: Connection + Send + 'static;
     /// Who connected: an IP address and port, or a Unix socket's (usually empty) address.
-    type Peer: std::fmt::Debug + Send + 'static;
+    type Peer: std::fmt::Display + std::fmt::Debug + Clone + Send + 'static;
 
     /// `accept`: waits for the next connection.
     fn accept(&self) -> io::Result<(Self::Stream, Self::Peer)>;
@@ -135,13 +135,30 @@ fn reachable(local: std::net::SocketAddr) -> std::net::SocketAddr {
     addr
 }
 
+/// The other end of a Unix socket connection, as a log shows it: its path if the
+/// client bound one (most do not), or "a local client".
+#[cfg(unix)]
+#[derive(Clone, Debug)]
+pub struct UnixPeer(pub std::os::unix::net::SocketAddr);
+
+#[cfg(unix)]
+impl std::fmt::Display for UnixPeer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.as_pathname() {
+            Some(path) => write!(f, "{}", path.display()),
+            None => f.write_str("a local client"),
+        }
+    }
+}
+
 #[cfg(unix)]
 impl Listener for std::os::unix::net::UnixListener {
     type Stream = std::os::unix::net::UnixStream;
-    type Peer = std::os::unix::net::SocketAddr;
+    type Peer = UnixPeer;
 
     fn accept(&self) -> io::Result<(Self::Stream, Self::Peer)> {
-        std::os::unix::net::UnixListener::accept(self)
+        let (stream, peer) = std::os::unix::net::UnixListener::accept(self)?;
+        Ok((stream, UnixPeer(peer)))
     }
 
     fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {

@@ -13,10 +13,12 @@
 //! shrinks to a few lines (see `src/main.rs` and `src/bin/`), with the same behaviour,
 //! checked by the same tests.
 
-use shared::server::{incoming_until, log, Shutdown, POLL_INTERVAL};
+use shared::conn::Listener;
+use shared::server::{incoming_until, log, Shutdown, Slots, POLL_INTERVAL};
+use std::fmt::Display;
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{sync_channel, Receiver, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -32,11 +34,11 @@ pub enum Strategy {
     Sequential,
     /// A new thread per connection, at most `max` at once (`ThreadingMixIn`, lesson 3).
     ThreadPerConnection {
-        /// Connections beyond this are told [`BUSY`].
+        /// Connections beyond this are refused.
         max: usize,
     },
     /// A fixed pool of `threads` workers; at most `threads` more connections wait
-    /// in a queue, beyond that clients are told [`BUSY`].
+    /// in a queue, beyond that clients are refused.
     Pool {
         /// Worker threads, started once.
         threads: usize,
@@ -48,71 +50,122 @@ pub enum Strategy {
 /// Code that serves one connection: Python's `BaseRequestHandler.handle()`.
 ///
 /// Any function or closure with this shape is a handler, so lesson 3's `tcplink`
-/// and lesson 2's `echo_upper` need no adapter classes.
-pub trait Handler: Send + Sync + 'static {
+/// and lesson 2's `echo_upper` need no adapter classes. `C` is the connection
+/// (`TcpStream`, `UnixStream`) and `P` who is at the other end.
+pub trait Handler<C, P>: Send + Sync + 'static {
     /// Serves one client until it leaves or `shutdown` is triggered.
-    fn handle(&self, stream: TcpStream, peer: SocketAddr, shutdown: &Shutdown) -> io::Result<()>;
+    fn handle(&self, conn: C, peer: P, shutdown: &Shutdown) -> io::Result<()>;
 }
 
-impl<F> Handler for F
+impl<F, C, P> Handler<C, P> for F
 where
-    F: Fn(TcpStream, SocketAddr, &Shutdown) -> io::Result<()> + Send + Sync + 'static,
+    F: Fn(C, P, &Shutdown) -> io::Result<()> + Send + Sync + 'static,
 {
-    fn handle(&self, stream: TcpStream, peer: SocketAddr, shutdown: &Shutdown) -> io::Result<()> {
-        self(stream, peer, shutdown)
+    fn handle(&self, conn: C, peer: P, shutdown: &Shutdown) -> io::Result<()> {
+        self(conn, peer, shutdown)
     }
 }
 // ANCHOR_END: handler
 
-// ANCHOR: serve
-/// Accepts connections on `listener` and serves each with `handler`, as `strategy`
-/// says, until `shutdown`; then waits for every running handler to finish.
+/// Lesson 3's log lines around a handler: "Accept new connection from ...", and
+/// "Connection from ... closed." (with the error, if any, before it).
+pub fn logged<C: 'static, P: Display + Clone + 'static>(
+    handler: impl Handler<C, P>,
+) -> impl Handler<C, P> {
+    move |conn: C, peer: P, shutdown: &Shutdown| {
+        log(format_args!("Accept new connection from {peer}..."));
+        if let Err(err) = handler.handle(conn, peer.clone(), shutdown) {
+            log(format_args!("Connection from {peer} lost: {err}"));
+        }
+        log(format_args!("Connection from {peer} closed."));
+        Ok(())
+    }
+}
+
+/// Tells a TCP client it cannot be served now, in lesson 3's words ([`BUSY`]).
+pub fn refuse_busy(stream: TcpStream, peer: &SocketAddr) {
+    log(format_args!("Refused connection from {peer}: server busy"));
+    shared::server::refuse(stream, BUSY);
+}
+
+/// [`serve`] for lessons 2 and 3's TCP protocols: a refused client is told [`BUSY`],
+/// and each connection is logged as lesson 3 logs it.
 pub fn serve_tcp(
     listener: &TcpListener,
     strategy: Strategy,
-    handler: impl Handler,
+    handler: impl Handler<TcpStream, SocketAddr>,
     shutdown: &Shutdown,
 ) -> io::Result<()> {
+    serve(listener, strategy, logged(handler), refuse_busy, shutdown)
+}
+
+// ANCHOR: serve
+/// Accepts connections on `listener` and serves each with `handler`, as `strategy`
+/// says, until `shutdown`; then waits for every running handler to finish.
+///
+/// Any listener will do (TCP, Unix). A client that cannot be served now is handed to
+/// `refuse`, which tells it so in the protocol's own words. Whatever the strategy, a
+/// handler that panics costs its own connection only (see [`serve_one`]).
+pub fn serve<L, H, R>(
+    listener: &L,
+    strategy: Strategy,
+    handler: H,
+    refuse: R,
+    shutdown: &Shutdown,
+) -> io::Result<()>
+where
+    L: Listener,
+    H: Handler<L::Stream, L::Peer>,
+    R: Fn(L::Stream, &L::Peer),
+{
     let handler = Arc::new(handler);
     match strategy {
         Strategy::Sequential => {
-            for (stream, peer) in incoming_until(listener, shutdown)? {
-                run(&*handler, stream, peer, shutdown);
+            for (conn, peer) in incoming_until(listener, shutdown)? {
+                serve_one(&*handler, conn, peer, shutdown);
             }
         }
         Strategy::ThreadPerConnection { max } => {
-            let active = Arc::new(AtomicUsize::new(0));
+            let slots = Slots::new(max);
             let mut workers = Vec::new();
-            for (stream, peer) in incoming_until(listener, shutdown)? {
-                if active.fetch_add(1, Ordering::SeqCst) >= max {
-                    active.fetch_sub(1, Ordering::SeqCst);
-                    refuse(stream, peer);
-                    continue;
-                }
-                let (handler, active, shutdown) =
-                    (handler.clone(), active.clone(), shutdown.clone());
+            for (conn, peer) in incoming_until(listener, shutdown)? {
                 workers.retain(|w: &thread::JoinHandle<()>| !w.is_finished());
-                workers.push(thread::spawn(move || {
-                    let _done = Decrement(active);
-                    run(&*handler, stream, peer, &shutdown);
-                }));
+                let Some(slot) = slots.take() else {
+                    refuse(conn, &peer);
+                    continue;
+                };
+                let (handler, shutdown, who) = (handler.clone(), shutdown.clone(), peer.clone());
+                let spawned =
+                    thread::Builder::new()
+                        .name(format!("client {peer}"))
+                        .spawn(move || {
+                            let _slot = slot; // given back however the thread ends
+                            serve_one(&*handler, conn, peer, &shutdown);
+                        });
+                match spawned {
+                    Ok(worker) => workers.push(worker),
+                    // The connection and the slot went into the closure, dropped with it.
+                    Err(err) => log(format_args!("cannot start a thread for {who}: {err}")),
+                }
             }
             workers.into_iter().for_each(|w| drop(w.join()));
         }
         Strategy::Pool { threads } => {
             // The queue holds at most `threads` waiting connections.
-            let (queue, jobs) = sync_channel::<(TcpStream, SocketAddr)>(threads);
+            let (queue, jobs) = sync_channel::<(L::Stream, L::Peer)>(threads);
             let jobs = Arc::new(Mutex::new(jobs));
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    let (jobs, handler, shutdown) =
-                        (jobs.clone(), handler.clone(), shutdown.clone());
-                    thread::spawn(move || worker(&jobs, &*handler, &shutdown))
-                })
-                .collect();
-            for (stream, peer) in incoming_until(listener, shutdown)? {
-                if let Err(TrySendError::Full((stream, peer))) = queue.try_send((stream, peer)) {
-                    refuse(stream, peer);
+            let mut workers = Vec::with_capacity(threads);
+            for i in 0..threads {
+                let (jobs, handler, shutdown) = (jobs.clone(), handler.clone(), shutdown.clone());
+                workers.push(
+                    thread::Builder::new()
+                        .name(format!("pool worker {i}"))
+                        .spawn(move || worker(&jobs, &*handler, &shutdown))?,
+                );
+            }
+            for (conn, peer) in incoming_until(listener, shutdown)? {
+                if let Err(TrySendError::Full((conn, peer))) = queue.try_send((conn, peer)) {
+                    refuse(conn, &peer);
                 }
             }
             drop(queue); // workers see the channel close and stop
@@ -123,6 +176,32 @@ pub fn serve_tcp(
 }
 // ANCHOR_END: serve
 
+// ANCHOR: serve_one
+/// Runs `handler` on one connection: the one panic policy for every strategy.
+///
+/// A panic in a handler is a bug in the code for *one* client, and must cost that
+/// client only. Left alone, it unwinds the thread it happens on: on the accepting
+/// thread (sequential) that is the whole server; on a pool worker it is the worker,
+/// for good, and once every worker had died, clients waited in the queue for ever.
+/// So the panic is caught here, logged (the panic message itself was printed on
+/// stderr already), and the thread carries on with the next connection.
+pub fn serve_one<C: 'static, P: Display + Clone + 'static>(
+    handler: &dyn Handler<C, P>,
+    conn: C,
+    peer: P,
+    shutdown: &Shutdown,
+) {
+    let who = peer.clone();
+    match catch_unwind(AssertUnwindSafe(|| handler.handle(conn, peer, shutdown))) {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => log(format_args!("Connection from {who} lost: {err}")),
+        Err(_) => log(format_args!(
+            "Connection from {who} closed: its handler panicked (the server carries on)"
+        )),
+    }
+}
+// ANCHOR_END: serve_one
+
 // ANCHOR: worker
 /// A pool thread: takes the next connection from the queue and serves it.
 ///
@@ -130,43 +209,20 @@ pub fn serve_tcp(
 /// a `let` releases the guard at the end of the statement. Holding it during
 /// `handle()` (say, `while let Ok(job) = jobs.lock().unwrap().recv()`, where the
 /// guard lives for the whole loop body) would let only one worker run at a time.
-fn worker(
-    jobs: &Mutex<Receiver<(TcpStream, SocketAddr)>>,
-    handler: &dyn Handler,
+fn worker<C: 'static, P: Display + Clone + 'static>(
+    jobs: &Mutex<Receiver<(C, P)>>,
+    handler: &dyn Handler<C, P>,
     shutdown: &Shutdown,
 ) {
     loop {
         let job = jobs.lock().unwrap_or_else(|e| e.into_inner()).recv();
         match job {
-            Ok((stream, peer)) => run(handler, stream, peer, shutdown),
+            Ok((conn, peer)) => serve_one(handler, conn, peer, shutdown),
             Err(_) => return, // the queue is closed: shutdown
         }
     }
 }
 // ANCHOR_END: worker
-
-/// Runs a handler on one connection, with lesson 3's log lines.
-fn run(handler: &dyn Handler, stream: TcpStream, peer: SocketAddr, shutdown: &Shutdown) {
-    log(format_args!("Accept new connection from {peer}..."));
-    if let Err(err) = handler.handle(stream, peer, shutdown) {
-        log(format_args!("Connection from {peer} lost: {err}"));
-    }
-    log(format_args!("Connection from {peer} closed."));
-}
-
-fn refuse(stream: TcpStream, peer: SocketAddr) {
-    log(format_args!("Refused connection from {peer}: server busy"));
-    shared::server::refuse(stream, BUSY);
-}
-
-/// Gives back a place when dropped, even if the handler panicked.
-struct Decrement(Arc<AtomicUsize>);
-
-impl Drop for Decrement {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
 
 // ANCHOR: udp
 /// Python's `UDPServer` + `DatagramRequestHandler`: each datagram is one request,
