@@ -71,6 +71,7 @@ pub enum Event {
     },
 }
 
+// ANCHOR: open
 /// Opens an ICMP socket for `family`: a ping socket, else a raw one, else an error
 /// that says how to get either.
 pub fn open(family: Family) -> anyhow::Result<IcmpSocket> {
@@ -108,6 +109,7 @@ pub fn open(family: Family) -> anyhow::Result<IcmpSocket> {
         ident: std::process::id() as u16,
     })
 }
+// ANCHOR_END: open
 
 /// The family of `addr`.
 pub fn family_of(addr: IpAddr) -> Family {

@@ -25,6 +25,8 @@ pub struct Options {
     pub retries: u32,
     /// Spoil the UDP checksum on purpose: the receiver's kernel must drop the datagram.
     pub bad_checksum: bool,
+    /// The source port to write in the UDP header (0: one the system picks).
+    pub source_port: u16,
 }
 
 // ANCHOR: packet
@@ -137,7 +139,8 @@ pub fn run(
     let raw = raw_socket()?;
     // An ordinary UDP socket receives the replies. Connecting it asks the routing
     // table which source address to use and reserves a source port for us.
-    let receiver = UdpSocket::bind("0.0.0.0:0").context("cannot bind a UDP socket")?;
+    let receiver = UdpSocket::bind(("0.0.0.0", options.source_port))
+        .with_context(|| format!("cannot bind UDP port {}", options.source_port))?;
     receiver
         .connect(server)
         .with_context(|| format!("no route to {server}"))?;
@@ -148,12 +151,9 @@ pub fn run(
     };
     let mut answered = 0;
     for (i, name) in names.iter().enumerate() {
-        let mut bytes = packet(
-            src,
-            server,
-            (std::process::id() as u16).wrapping_add(i as u16),
-            name.as_bytes(),
-        )?;
+        // Identification 1, 2, 3...: with Don't Fragment set it is never needed to
+        // reassemble fragments, so any value does.
+        let mut bytes = packet(src, server, i as u16 + 1, name.as_bytes())?;
         if options.bad_checksum {
             bytes[ipv4::MIN_HEADER + 6] ^= 0xff; // the UDP checksum's first byte
         }

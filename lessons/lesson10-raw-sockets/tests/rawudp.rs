@@ -3,53 +3,18 @@
 
 mod common;
 
+use common::servers::Background;
 use common::{can_use_raw_sockets, output};
-use shared::server::Shutdown;
-use std::net::{SocketAddr, UdpSocket};
 use std::process::Command;
-use std::thread;
 
 const RAWUDP: &str = env!("CARGO_BIN_EXE_lesson10-rawudp");
-
-/// Lesson 5's server, in a thread; stopped when the guard is dropped.
-struct Lesson5 {
-    addr: SocketAddr,
-    shutdown: Shutdown,
-    thread: Option<thread::JoinHandle<()>>,
-}
-
-impl Lesson5 {
-    fn start() -> Lesson5 {
-        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let addr = socket.local_addr().unwrap();
-        let shutdown = Shutdown::new();
-        let stop = shutdown.clone();
-        let thread = thread::spawn(move || {
-            lesson05_udp_pair::serve(&socket, 65_536, &stop).unwrap();
-        });
-        Lesson5 {
-            addr,
-            shutdown,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Lesson5 {
-    fn drop(&mut self) {
-        self.shutdown.trigger();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
 
 #[test]
 fn hand_built_packets_reach_lesson5_and_the_replies_come_back() {
     if !can_use_raw_sockets("rawudp") {
         return;
     }
-    let server = Lesson5::start();
+    let server = Background::lesson05();
     // A name that differs per run: no stored answer can pass.
     let name = format!("Ann{}", std::process::id());
     let (code, stdout, stderr) = output(Command::new(RAWUDP).args([
@@ -83,7 +48,7 @@ fn a_spoiled_udp_checksum_is_dropped_by_the_receiving_kernel() {
     if !can_use_raw_sockets("rawudp") {
         return;
     }
-    let server = Lesson5::start();
+    let server = Background::lesson05();
     let addr = server.addr.to_string();
     let (code, stdout, stderr) = output(Command::new(RAWUDP).args([
         "--connect",

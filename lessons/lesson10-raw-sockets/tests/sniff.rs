@@ -3,118 +3,15 @@
 
 mod common;
 
+use common::servers::Background;
+use common::sniffer::Sniffer;
 use common::{can_use_raw_sockets, output};
-use lesson03_threaded_server::{serve, Config};
-use shared::server::Shutdown;
 use shared::testing::PATIENCE;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::thread;
-use std::time::Instant;
+use std::net::{SocketAddr, TcpStream};
+use std::process::Command;
 
 const SNIFF: &str = env!("CARGO_BIN_EXE_lesson10-sniff");
-
-/// Lesson 3's server in a thread, stopped on drop.
-struct Lesson3 {
-    addr: SocketAddr,
-    shutdown: Shutdown,
-    thread: Option<thread::JoinHandle<()>>,
-}
-
-impl Lesson3 {
-    fn start() -> Lesson3 {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let shutdown = Shutdown::new();
-        let stop = shutdown.clone();
-        let thread = thread::spawn(move || serve(&listener, &Config::default(), &stop).unwrap());
-        Lesson3 {
-            addr,
-            shutdown,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Lesson3 {
-    fn drop(&mut self) {
-        self.shutdown.trigger();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// The sniffer as a child process, killed on drop if still running.
-struct Sniffer {
-    child: Child,
-    lines: Receiver<String>,
-}
-
-impl Sniffer {
-    /// Starts it and waits for its `listening on` line (stderr), so no packet is missed.
-    fn start(args: &[&str]) -> Sniffer {
-        let mut child = Command::new(SNIFF)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut first = String::new();
-        stderr.read_line(&mut first).unwrap();
-        assert!(
-            first.starts_with("listening on lo"),
-            "sniffer said {first:?}"
-        );
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Sniffer { child, lines }
-    }
-
-    /// Reads lines until `done` says the list is complete; panics after PATIENCE.
-    fn lines_until(&self, done: impl Fn(&[String]) -> bool) -> Vec<String> {
-        let deadline = Instant::now() + PATIENCE;
-        let mut seen = Vec::new();
-        while !done(&seen) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => seen.push(line),
-                Err(e) => panic!("sniffer stopped printing ({e:?}) after {seen:#?}"),
-            }
-        }
-        seen
-    }
-
-    /// Ctrl-C, then the exit status and any last lines.
-    fn interrupt(mut self) -> (i32, Vec<String>) {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success());
-        let status = self.child.wait().unwrap();
-        let rest: Vec<String> = self.lines.try_iter().collect();
-        (status.code().unwrap_or(-1), rest)
-    }
-}
-
-impl Drop for Sniffer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A lesson 3 session by hand: greeting, one name, `exit`, close.
 fn session(addr: SocketAddr, name: &str) {
@@ -145,21 +42,24 @@ fn captures_a_lesson3_session_that_tcpdump_reads_back_and_draws_it() {
     if !can_use_raw_sockets("the sniffer test") {
         return;
     }
-    let server = Lesson3::start();
+    let server = Background::lesson03();
     let port = server.addr.port();
     let dir = std::env::temp_dir().join(format!("lesson10-sniff-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (pcap, svg) = (dir.join("session.pcap"), dir.join("session.svg"));
-    let sniffer = Sniffer::start(&[
-        "--port",
-        &port.to_string(),
-        "--duration",
-        "60",
-        "--write",
-        pcap.to_str().unwrap(),
-        "--svg",
-        svg.to_str().unwrap(),
-    ]);
+    let sniffer = Sniffer::start(
+        SNIFF,
+        &[
+            "--port",
+            &port.to_string(),
+            "--duration",
+            "60",
+            "--write",
+            pcap.to_str().unwrap(),
+            "--svg",
+            svg.to_str().unwrap(),
+        ],
+    );
     let name = format!("Tracy{}", std::process::id() % 1000);
     session(server.addr, &name);
     // Both FINs, then the ACK of the second: the whole session has been seen.
@@ -274,24 +174,27 @@ fn the_count_stops_the_capture_with_complete_files() {
     if !can_use_raw_sockets("the sniffer test") {
         return;
     }
-    let server = Lesson3::start();
+    let server = Background::lesson03();
     let dir = std::env::temp_dir().join(format!("lesson10-sniff-c-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let pcap = dir.join("three.pcap");
     let svg = dir.join("three.svg");
     let port = server.addr.port().to_string();
-    let mut sniffer = Sniffer::start(&[
-        "--port",
-        &port,
-        "-c",
-        "3",
-        "--duration",
-        "60",
-        "--write",
-        pcap.to_str().unwrap(),
-        "--svg",
-        svg.to_str().unwrap(),
-    ]);
+    let mut sniffer = Sniffer::start(
+        SNIFF,
+        &[
+            "--port",
+            &port,
+            "-c",
+            "3",
+            "--duration",
+            "60",
+            "--write",
+            pcap.to_str().unwrap(),
+            "--svg",
+            svg.to_str().unwrap(),
+        ],
+    );
     session(server.addr, "Sarah");
     let status = sniffer.child.wait().unwrap();
     assert!(status.success());

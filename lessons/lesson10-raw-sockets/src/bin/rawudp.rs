@@ -20,6 +20,9 @@ struct Args {
     /// Extra attempts after a timeout.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
     retries: u32,
+    /// The source port to write in the UDP header (default: one the system picks).
+    #[arg(long, default_value_t = 0)]
+    source_port: u16,
     /// Spoil the UDP checksum on purpose, to see the receiver drop the datagram.
     #[arg(long)]
     bad_checksum: bool,
@@ -53,12 +56,13 @@ fn run(args: Args) -> anyhow::Result<()> {
         timeout: std::time::Duration::from_millis(args.timeout_ms),
         retries: args.retries,
         bad_checksum: args.bad_checksum,
+        source_port: args.source_port,
     };
     let answered =
         lesson10_raw_sockets::rawudp::run(server, &args.names, &options, &mut std::io::stdout())?;
     if answered < args.names.len() {
         anyhow::bail!(
-            "{} of {} datagrams got no reply from {server}; hint: is the server running (cargo run -p lesson05-udp-pair)?",
+            "{} of {} datagrams got no reply from {server}; hint: is the server running? lesson 5's starts with `cargo run -p lesson05-udp-pair`",
             args.names.len() - answered,
             args.names.len()
         );

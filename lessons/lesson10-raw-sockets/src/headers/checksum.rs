@@ -11,6 +11,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+// ANCHOR: sum
 /// A running ones' complement sum: add pieces with [`Sum::add_bytes`], end with [`Sum::finish`].
 ///
 /// Kept in 64 bits and folded only at the end, so no carry is ever lost.
@@ -48,6 +49,7 @@ impl Sum {
         !(sum as u16)
     }
 }
+// ANCHOR_END: sum
 
 /// The checksum of `data`: the value to store in the (zeroed) checksum field, or 0
 /// when `data` already contains a correct checksum.

@@ -93,6 +93,7 @@ pub struct Header {
     pub checksum: u16,
 }
 
+// ANCHOR: parse
 /// Parses a TCP segment into its header and data.
 ///
 /// TCP has no length field: the data is whatever follows the header, up to the end
@@ -119,6 +120,7 @@ pub fn parse(segment: &[u8]) -> Result<(Header, &[u8]), Error> {
     };
     Ok((header, &segment[header_len..]))
 }
+// ANCHOR_END: parse
 
 /// Whether the segment's checksum (pseudo-header, header and data) is right.
 ///

@@ -3,6 +3,8 @@
 #![allow(dead_code)] // each test file uses part of it
 
 pub mod netns;
+pub mod servers;
+pub mod sniffer;
 
 use socket2::{Domain, Protocol, Socket, Type};
 use std::path::{Path, PathBuf};
