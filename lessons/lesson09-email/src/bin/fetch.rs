@@ -1,8 +1,11 @@
-//! `cargo run -p lesson09-email --bin lesson09-fetch`: a mail user agent that fetches.
+//! `cargo run -p lesson09-email --bin lesson09-fetch`: a mail user agent that fetches,
+//! over POP3 or (with `--imap`) IMAP.
 
-use anyhow::bail;
+use anyhow::{anyhow, bail};
 use clap::Parser;
 use lesson09_email::client::Pop3Client;
+use lesson09_email::imap::client::{lf_lines, number_after, ImapClient};
+use lesson09_email::imap::IMAP_SERVER;
 use lesson09_email::message::{decode_header, header};
 use lesson09_email::messages;
 use shared::addr::{HostPort, POP3_SERVER};
@@ -10,15 +13,20 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// Lists the messages in a POP3 mailbox, or prints one with --retrieve.
+/// Lists the messages in a mailbox over POP3 (or IMAP with --imap), or prints one
+/// with --retrieve.
 ///
 /// Messages marked with --delete are removed when the session ends normally.
 #[derive(Parser)]
 #[command(version)]
 struct Args {
-    /// The POP3 server.
-    #[arg(long, value_name = "HOST:PORT", default_value = POP3_SERVER)]
-    connect: HostPort,
+    /// The server [default: 127.0.0.1:1100, with --imap 127.0.0.1:1143].
+    #[arg(long, value_name = "HOST:PORT")]
+    connect: Option<HostPort>,
+    /// Speak IMAP instead of POP3 (the mail stays on the server; --retrieve marks
+    /// it \Seen, --delete expunges it).
+    #[arg(long)]
+    imap: bool,
     /// Whose mailbox, and the password.
     #[arg(long, value_name = "NAME:PASSWORD", value_parser = parse_user)]
     user: (String, String),
@@ -31,7 +39,7 @@ struct Args {
     /// Seconds to wait for the server before giving up.
     #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     timeout: u64,
-    /// Show the POP3 dialogue on standard error.
+    /// Show the dialogue on standard error.
     #[arg(long, short)]
     verbose: bool,
 }
@@ -51,7 +59,28 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> anyhow::Result<()> {
     let show: Option<Box<dyn Write>> = args.verbose.then(|| Box::new(std::io::stderr()) as _);
-    let mut pop3 = Pop3Client::connect(&args.connect, Duration::from_secs(args.timeout), show)?;
+    let timeout = Duration::from_secs(args.timeout);
+    if args.imap {
+        let connect = args
+            .connect
+            .clone()
+            .map_or_else(|| HostPort::parse(IMAP_SERVER), Ok)?;
+        let mut imap = ImapClient::connect(&connect, timeout, show)?;
+        // As with POP3: LOGOUT whatever happens (an error already being reported).
+        let result = imap_dialogue(&mut imap, &args);
+        let logout = imap.logout();
+        result?;
+        logout?;
+        if let Some(n) = args.delete {
+            eprintln!("deleted message {n}");
+        }
+        return Ok(());
+    }
+    let connect = args
+        .connect
+        .clone()
+        .map_or_else(|| HostPort::parse(POP3_SERVER), Ok)?;
+    let mut pop3 = Pop3Client::connect(&connect, timeout, show)?;
     // Whatever happens after the greeting, the session ends with QUIT: after a
     // refused login or a missing message too (RSET first, so nothing is deleted).
     if let Err(err) = dialogue(&mut pop3, &args) {
@@ -74,7 +103,7 @@ fn dialogue(pop3: &mut Pop3Client, args: &Args) -> anyhow::Result<()> {
         if !list.iter().any(|&(m, _)| m == n) {
             bail!(
                 "there is no message {n}: {user} has {} (see the list without --retrieve)",
-                list.len()
+                messages(list.len())
             );
         }
     }
@@ -102,6 +131,64 @@ fn dialogue(pop3: &mut Pop3Client, args: &Args) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+// ANCHOR: imap_dialogue
+/// The same work over IMAP: list, retrieve, delete in INBOX.
+fn imap_dialogue(imap: &mut ImapClient, args: &Args) -> anyhow::Result<()> {
+    let (user, password) = &args.user;
+    imap.login(user, password)?;
+    // EXAMINE opens the folder read-only: listing changes nothing.
+    let read_only = args.retrieve.is_none() && args.delete.is_none();
+    let count = imap.select("INBOX", read_only)?;
+    for n in [args.retrieve, args.delete].into_iter().flatten() {
+        if n == 0 || n > count {
+            bail!(
+                "there is no message {n}: {user} has {} (see the list without --retrieve)",
+                messages(count)
+            );
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if let Some(n) = args.retrieve {
+        let got = imap.fetch(&n.to_string(), "BODY[]")?;
+        let body = got.first().and_then(|(_, r)| r.literals.first());
+        let body = body.ok_or_else(|| anyhow!("the server sent no BODY[] for message {n}"))?;
+        out.write_all(&lf_lines(body))?;
+        out.flush()?;
+    } else if args.delete.is_none() {
+        writeln!(out, "{} for {user}", messages(count))?;
+        if count > 0 {
+            let items = "(RFC822.SIZE BODY.PEEK[HEADER.FIELDS (FROM SUBJECT RETURN-PATH)])";
+            for (n, response) in imap.fetch("1:*", items)? {
+                let size = number_after(&response.text, "RFC822.SIZE").unwrap_or(0);
+                let head = response
+                    .literals
+                    .first()
+                    .map(|h| lf_lines(h))
+                    .unwrap_or_default();
+                let head: Vec<String> = String::from_utf8_lossy(&head)
+                    .lines()
+                    .map(str::to_string)
+                    .collect();
+                let field = |name| header(&head, name).map(|v| decode_header(&v));
+                writeln!(
+                    out,
+                    "{n:>3} {size:>8} octets  from {}: {}",
+                    sender(field("from"), field("return-path")),
+                    field("subject")
+                        .filter(|s| !s.trim().is_empty())
+                        .unwrap_or_else(|| "(no subject)".to_string())
+                )?;
+            }
+        }
+    }
+    if let Some(n) = args.delete {
+        imap.command(&format!("STORE {n} +FLAGS.SILENT (\\Deleted)"))?;
+        imap.command("EXPUNGE")?;
+    }
+    Ok(())
+}
+// ANCHOR_END: imap_dialogue
 
 /// Who a mail is from, for the list: the `From:` header, or else the envelope
 /// sender the server recorded in `Return-Path:` (a mail needs no `From:` to travel).

@@ -26,6 +26,7 @@
 //! only through the maildir and [`folder::Folder`]; its unit tests run it on a
 //! `Vec<u8>` and a temporary maildir, without a socket.
 
+pub mod client;
 pub mod fetch;
 pub mod folder;
 pub mod syntax;
