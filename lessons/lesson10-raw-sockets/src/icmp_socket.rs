@@ -42,6 +42,8 @@ pub struct IcmpSocket {
     pub family: Family,
     /// Our echo identifier (for a ping socket, known after the first send).
     ident: u16,
+    /// Our own address towards the destination (IPv6 replies' checksums cover it).
+    local: Option<IpAddr>,
 }
 
 /// Something that arrived for us.
@@ -107,6 +109,7 @@ pub fn open(family: Family) -> anyhow::Result<IcmpSocket> {
         kind,
         family,
         ident: std::process::id() as u16,
+        local: None,
     })
 }
 // ANCHOR_END: open
@@ -153,7 +156,11 @@ impl IcmpSocket {
         let len = icmp::HEADER + payload.len();
         let (kind, pseudo) = match (self.family, dst) {
             (Family::V6, IpAddr::V6(d)) => {
-                let src = match source_for(dst)? {
+                let local = match self.local {
+                    Some(local) => local,
+                    None => *self.local.insert(source_for(dst)?),
+                };
+                let src = match local {
                     IpAddr::V6(s) => s,
                     IpAddr::V4(_) => d,
                 };
@@ -245,8 +252,8 @@ impl IcmpSocket {
         };
         let checksum_ok = match (self.family, from) {
             (Family::V4, _) => icmp::checksum_ok_v4(message),
-            (Family::V6, IpAddr::V6(src)) => match source_for(from) {
-                Ok(IpAddr::V6(local)) => icmp::checksum_ok_v6(src, local, message),
+            (Family::V6, IpAddr::V6(src)) => match self.local {
+                Some(IpAddr::V6(local)) => icmp::checksum_ok_v6(src, local, message),
                 _ => true, // cannot tell our own address: the kernel checked it already
             },
             _ => false,

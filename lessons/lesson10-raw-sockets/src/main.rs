@@ -3,7 +3,7 @@
 use clap::Parser;
 use std::process::ExitCode;
 
-/// Lesson 10: under the sockets. Prints an overview of the lesson's tools.
+/// Lesson 10: under the sockets (Linux only). Prints an overview of the lesson's tools.
 #[derive(Parser)]
 #[command(version)]
 struct Args {}

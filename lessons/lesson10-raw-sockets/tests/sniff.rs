@@ -213,3 +213,66 @@ fn the_count_stops_the_capture_with_complete_files() {
     assert_eq!(picture.matches(r#"<g class="packet">"#).count(), 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn ipv6_echoes_print_as_tcpdump_prints_them() {
+    if !can_use_raw_sockets("the sniffer test") {
+        return;
+    }
+    if std::net::UdpSocket::bind("[::1]:0").is_err() {
+        eprintln!("note: no IPv6 loopback here; skipping");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("lesson10-sniff-6-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pcap = dir.join("six.pcap");
+    let mut sniffer = Sniffer::start(
+        SNIFF,
+        &[
+            "--proto",
+            "icmp",
+            "-c",
+            "4",
+            "--duration",
+            "60",
+            "--write",
+            pcap.to_str().unwrap(),
+        ],
+    );
+    let ping = env!("CARGO_BIN_EXE_lesson10-ping");
+    let (code, stdout, stderr) = output(Command::new(ping).args(["-c", "2", "-i", "0.2", "::1"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(sniffer.child.wait().unwrap().success());
+    let lines: Vec<String> = sniffer.lines.try_iter().collect();
+    let what: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            let text = l.split_once(' ').unwrap().1;
+            let (before, after) = text.split_once(", id ").unwrap();
+            let seq = after.split(", ").nth(1).unwrap();
+            format!("{before}, {seq}")
+        })
+        .collect();
+    assert_eq!(
+        what,
+        [
+            "IP6 ::1 > ::1: ICMP6, echo request, seq 1",
+            "IP6 ::1 > ::1: ICMP6, echo reply, seq 1",
+            "IP6 ::1 > ::1: ICMP6, echo request, seq 2",
+            "IP6 ::1 > ::1: ICMP6, echo reply, seq 2",
+        ],
+        "{lines:#?}"
+    );
+    if let Some(tcpdump) = shared::testing::tool("tcpdump") {
+        let (code, stdout, stderr) =
+            output(Command::new(tcpdump).args(["-nn", "-r", pcap.to_str().unwrap()]));
+        assert_eq!(code, 0, "{stderr}");
+        let theirs: Vec<&str> = stdout
+            .lines()
+            .map(|l| l.split_once(' ').unwrap().1)
+            .collect();
+        let ours: Vec<&str> = lines.iter().map(|l| l.split_once(' ').unwrap().1).collect();
+        assert_eq!(ours, theirs, "the same lines as tcpdump's");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -15,8 +15,8 @@ struct Args {
     /// Stop after COUNT requests (default: until Ctrl-C).
     #[arg(short = 'c', long, value_parser = clap::value_parser!(u32).range(1..=65_535))]
     count: Option<u32>,
-    /// Seconds between requests.
-    #[arg(short = 'i', long, default_value_t = 1.0, value_parser = seconds)]
+    /// Seconds between requests (at least 0.2, as ping allows ordinary users).
+    #[arg(short = 'i', long, default_value_t = 1.0, value_parser = interval)]
     interval: f64,
     /// Seconds to wait for replies after the last request.
     #[arg(short = 'W', long, default_value_t = 2.0, value_parser = seconds)]
@@ -30,6 +30,16 @@ struct Args {
     /// Use IPv6 only.
     #[arg(short = '6')]
     ipv6: bool,
+}
+
+/// An interval: no faster than ping lets an ordinary user go (5 per second).
+fn interval(text: &str) -> Result<f64, String> {
+    match seconds(text)? {
+        s if s >= 0.2 => Ok(s),
+        _ => Err(format!(
+            "{text:?}: intervals below 0.2 seconds would flood the network"
+        )),
+    }
 }
 
 /// A number of seconds between 0.001 and one hour.
