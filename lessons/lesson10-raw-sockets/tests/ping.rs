@@ -93,7 +93,7 @@ fn ping_127_0_0_1_three_times() {
 #[test]
 fn ping_ipv6_loopback_three_times() {
     if std::net::UdpSocket::bind("[::1]:0").is_err() {
-        eprintln!("note: no IPv6 loopback here; skipping");
+        common::note("no IPv6 loopback here; skipping");
         return;
     }
     three_replies_and_correct_arithmetic("::1");
@@ -110,4 +110,33 @@ fn bad_arguments_exit_2_with_usage() {
         stdout.contains("ping_group_range"),
         "--help explains the privilege: {stdout}"
     );
+}
+
+#[test]
+fn two_pings_at_once_each_count_only_their_own_replies() {
+    // Over raw sockets each process sees *every* echo reply on the host, the other's
+    // too: only the identifier tells them apart. No DUP, no extra replies.
+    if !can_ping("two pings at once") {
+        return;
+    }
+    let start = || {
+        Command::new(PING)
+            .args(["-c", "3", "-i", "0.2", "127.0.0.1"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (start(), start());
+    for child in [first, second] {
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}");
+        let seqs: Vec<u16> = replies(&stdout, "127.0.0.1").iter().map(|r| r.0).collect();
+        assert_eq!(seqs, [1, 2, 3], "only its own replies: {stdout}");
+        assert!(!stdout.contains("DUP"), "{stdout}");
+        assert!(
+            stdout.contains("3 packets transmitted, 3 received,"),
+            "{stdout}"
+        );
+    }
 }

@@ -220,7 +220,7 @@ fn ipv6_echoes_print_as_tcpdump_prints_them() {
         return;
     }
     if std::net::UdpSocket::bind("[::1]:0").is_err() {
-        eprintln!("note: no IPv6 loopback here; skipping");
+        common::note("no IPv6 loopback here; skipping");
         return;
     }
     let dir = std::env::temp_dir().join(format!("lesson10-sniff-6-{}", std::process::id()));

@@ -72,12 +72,12 @@ fn book_transcripts() {
 /// the hex dump (ports and checksums) is the same in every run.
 fn rawudp(book: &Path) {
     let Ok(probe) = UdpSocket::bind("127.0.0.1:9999") else {
-        eprintln!("note: UDP port 9999 is busy; not recording the rawudp transcript");
+        common::note("UDP port 9999 is busy; not recording the rawudp transcript");
         return;
     };
     drop(probe);
     if UdpSocket::bind("0.0.0.0:30001").is_err() {
-        eprintln!("note: UDP port 30001 is busy; not recording the rawudp transcript");
+        common::note("UDP port 30001 is busy; not recording the rawudp transcript");
         return;
     }
     let server = Background::lesson05_on("127.0.0.1:9999");

@@ -19,9 +19,18 @@ pub fn can_use_raw_sockets(test: &str) -> bool {
             std::env::var_os("CI").is_none(),
             "CI must run these tests as root (raw sockets)"
         );
-        eprintln!("note: skipping {test}: it needs root or CAP_NET_RAW (CI runs it as root)");
+        note(&format!(
+            "skipping {test}: it needs root or CAP_NET_RAW (CI runs it as root)"
+        ));
     }
     ok
+}
+
+/// Prints `note: TEXT` where the reader sees it: straight to stderr, since the test
+/// harness captures `eprintln!` of passing tests and would hide the skip.
+pub fn note(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "note: {text}");
 }
 
 /// Whether this process may send ICMP echoes at all (ping socket or raw socket).
