@@ -151,3 +151,32 @@ fn without_privilege_ping_sockets_do_it_where_the_sysctl_allows() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_router_that_cannot_find_the_host_says_so() {
+    // 192.0.2.99 is on B's network, but nobody has it: R2 asks (ARP), hears
+    // nothing, and sends A an ICMP "host unreachable" (after about 3 seconds), from
+    // its address on the way back to A.
+    if !can_make_namespaces("host unreachable") {
+        return;
+    }
+    let net = Network::build();
+    let (code, stdout, stderr) =
+        output(&mut net.command(net.a(), PING, &["-c", "1", "-W", "8", "192.0.2.99"]));
+    assert_eq!(code, 1, "stdout: {stdout}\nstderr: {stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "From {} icmp_seq=1 Destination Host Unreachable",
+            netns::R2
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 packets transmitted, 0 received, +1 errors, 100% packet loss"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.starts_with("error: no reply from 192.0.2.99"),
+        "{stderr}"
+    );
+}
