@@ -11,17 +11,43 @@ use std::process::ExitCode;
 /// clap alone prints the usage only for some errors (a missing argument) and not
 /// others (an invalid `--bind` value); a beginner should always see the right form.
 pub fn parse_args<A: clap::Parser>() -> A {
-    match A::try_parse() {
+    // clap's derive names the command after the *package*, so `lesson02-client --version`
+    // would say `lesson02-blocking-server`: name it after the program that is running.
+    let mut command = A::command();
+    if let Some(name) = program_name() {
+        command = command.name(name);
+    }
+    let parsed = command
+        .clone()
+        .try_get_matches()
+        .and_then(|mut matches| A::from_arg_matches_mut(&mut matches));
+    match parsed {
         Ok(args) => args,
         Err(err) if !err.use_stderr() => err.exit(), // --help, --version
         Err(err) => {
-            let text = err.render().to_string();
-            eprint!("{text}");
-            if !text.contains("Usage:") {
-                eprintln!("\n{}", A::command().render_usage());
-            }
+            let text = err.format(&mut command).render().to_string();
+            eprint!("{}", with_usage(&text, &command.render_usage().to_string()));
             std::process::exit(2);
         }
+    }
+}
+
+/// The running program's file name without its extension (`lesson02-client`).
+fn program_name() -> Option<String> {
+    let path = std::path::PathBuf::from(std::env::args_os().next()?);
+    Some(path.file_stem()?.to_string_lossy().into_owned())
+}
+
+/// clap's error text with the usage lines added where clap itself puts them (after the
+/// error, before `For more information, try '--help'.`), unless it already has them.
+fn with_usage(error: &str, usage: &str) -> String {
+    if error.contains("Usage:") {
+        return error.to_string();
+    }
+    let usage = usage.trim_end();
+    match error.find("For more information") {
+        Some(at) => format!("{}{usage}\n\n{}", &error[..at], &error[at..]),
+        None => format!("{}\n{usage}\n", error.trim_end()),
     }
 }
 
@@ -58,6 +84,25 @@ mod tests {
     use super::*;
     use anyhow::Context;
     use std::io;
+
+    #[test]
+    fn usage_goes_between_the_error_and_the_pointer_to_help_as_clap_puts_it() {
+        let error = "error: invalid value 'x' for '--bind <HOST:PORT>': no port\n\n\
+                     For more information, try '--help'.\n";
+        assert_eq!(
+            with_usage(error, "Usage: lesson02-client [OPTIONS]\n"),
+            "error: invalid value 'x' for '--bind <HOST:PORT>': no port\n\n\
+             Usage: lesson02-client [OPTIONS]\n\n\
+             For more information, try '--help'.\n"
+        );
+    }
+
+    #[test]
+    fn an_error_that_shows_the_usage_already_is_left_alone() {
+        let error =
+            "error: missing <NAME>\n\nUsage: x <NAME>\n\nFor more information, try '--help'.\n";
+        assert_eq!(with_usage(error, "Usage: x <NAME>"), error);
+    }
 
     #[test]
     fn one_line_with_cause_chain_and_hint() {

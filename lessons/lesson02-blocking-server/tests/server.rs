@@ -83,6 +83,32 @@ fn the_client_reads_standard_input_until_quit() {
         .stdout("ONE\nTWO\n");
 }
 
+/// A server that accepted and never answers must not hang the client. Here nobody calls
+/// `accept` at all: the kernel completes the handshake for a listening socket anyway.
+#[test]
+fn the_client_gives_up_on_a_silent_server_and_says_so() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    let out = Command::new(CLIENT)
+        .args(["--connect", &addr, "--timeout", "1", "hello"])
+        .timeout(PATIENCE)
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(out).unwrap();
+    assert!(err.starts_with("error: no echo within 1 s"), "{err}");
+    assert!(err.contains("--timeout SECS"), "{err}");
+}
+
+#[test]
+fn version_names_the_client_not_its_package() {
+    let out = Command::new(CLIENT).arg("--version").assert().success();
+    let version = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(version.starts_with("lesson02-client "), "{version}");
+}
+
 #[test]
 fn nc_is_answered_like_our_client() {
     let Some(nc) = tool("nc") else { return };

@@ -212,6 +212,48 @@ fn the_client_reads_input_until_quit_or_an_empty_line() {
     }
 }
 
+/// `exit` (or the other tutorial's `disconnect`) is how the README says to end a
+/// session: the server closes the connection, and that is a normal end, not an error.
+#[test]
+fn the_client_ends_normally_after_exit_typed_or_given() {
+    let server = start(&[]);
+    let addr = server.addr.to_string();
+    for word in ["exit", "disconnect"] {
+        Command::new(CLIENT)
+            .args(["--connect", &addr, "Michael", word])
+            .timeout(PATIENCE)
+            .assert()
+            .success()
+            .stdout("Welcome!\nHello, Michael!\n");
+        Command::new(CLIENT)
+            .args(["--connect", &addr])
+            .write_stdin(format!("Ann\n{word}\nnot sent\n"))
+            .timeout(PATIENCE)
+            .assert()
+            .success()
+            .stdout("Welcome!\nHello, Ann!\n");
+    }
+}
+
+/// A server that accepted and never answers must not hang the client. Here nobody calls
+/// `accept` at all: the kernel completes the handshake for a listening socket anyway.
+#[test]
+fn the_client_gives_up_on_a_silent_server_and_says_so() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    let out = Command::new(CLIENT)
+        .args(["--connect", &addr, "--timeout", "1", "Michael"])
+        .timeout(PATIENCE)
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(out).unwrap();
+    assert!(err.starts_with("error: no reply within 1 s"), "{err}");
+    assert!(err.contains("--timeout SECS"), "{err}");
+}
+
 #[test]
 fn the_client_reports_a_busy_server_as_an_error() {
     let server = start(&["--max-connections", "1"]);
