@@ -11,15 +11,22 @@
 
 use crate::session::{Flow, Session, SHUTTING_DOWN, WELCOME};
 use mio::net::{TcpListener, TcpStream};
-use mio::{Events, Interest, Poll, Token};
-use shared::server::{log, Shutdown, POLL_INTERVAL};
-use std::collections::HashMap;
+use mio::{Events, Interest, Poll, Token, Waker};
+use shared::server::{log, Shutdown};
+use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The listening socket's token; connections get 1, 2, 3...
+/// The listening socket's token.
 const LISTENER: Token = Token(0);
+
+/// The shutdown waker's token.
+const WAKER: Token = Token(1);
+
+/// The first connection's token; the next ones count up from it.
+const FIRST_CONNECTION: usize = 2;
 
 /// How long a closing connection may wait for the client to close too (see lesson 3).
 const LINGER: Duration = Duration::from_millis(500);
@@ -49,6 +56,8 @@ struct Conn {
     /// Reading stopped at [`OUT_LIMIT`] with bytes perhaps still unread: resume once
     /// the output drains (readiness will not be announced again for those bytes).
     paused: bool,
+    /// The deadline filed in [`Timers`] for this connection, if any.
+    timer: Option<Instant>,
 }
 
 // ANCHOR: serve
@@ -59,70 +68,56 @@ pub fn serve(listener: std::net::TcpListener, shutdown: &Shutdown) -> io::Result
     let mut poll = Poll::new()?;
     poll.registry()
         .register(&mut listener, LISTENER, Interest::READABLE)?;
+    // Shutdown is an event like any other: the waker makes `poll` return at once.
+    // This function keeps its own handle on the waker: were the closure's the only
+    // one, it would drop the waker right after waking, closing the waker's
+    // descriptor, and an event not yet collected by `poll` would vanish with it.
+    let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+    let wake = Arc::clone(&waker);
+    shutdown.on_trigger(move || {
+        let _ = wake.wake();
+    });
     let mut events = Events::with_capacity(1024);
     let mut conns: HashMap<Token, Conn> = HashMap::new();
-    let mut next_token = 1;
+    let mut timers = Timers::default();
+    let mut touched = Vec::new();
+    let mut next_token = FIRST_CONNECTION;
 
     while !shutdown.is_triggered() {
-        // Sleep until an event, the next bare-word deadline, or a shutdown check.
-        let now = Instant::now();
-        let wake = conns
-            .values()
-            .filter_map(|c| c.session.deadline().or(c.closing))
-            .map(|at| at.saturating_duration_since(now))
-            .fold(POLL_INTERVAL, Duration::min);
-        if let Err(err) = poll.poll(&mut events, Some(wake)) {
+        // Sleep until an event or the earliest deadline. With no deadline at all
+        // (every connection silent), sleep until something happens.
+        let timeout = timers
+            .next()
+            .map(|at| at.saturating_duration_since(Instant::now()));
+        if let Err(err) = poll.poll(&mut events, timeout) {
             if err.kind() == io::ErrorKind::Interrupted {
                 continue;
             }
             return Err(err);
         }
+        let now = Instant::now();
         for event in events.iter() {
-            if event.token() == LISTENER {
-                accept_all(&listener, &poll, &mut conns, &mut next_token);
-            } else if let Some(conn) = conns.get_mut(&event.token()) {
-                if conn.on_event(event.is_readable(), Instant::now()).is_err() {
-                    conn.closing = Some(Instant::now()); // a broken connection: drop it
-                    conn.out.clear();
+            match event.token() {
+                LISTENER => accept_all(&listener, &poll, &mut conns, &mut next_token, &mut touched),
+                WAKER => {} // shutdown: the loop's condition sees it
+                token => {
+                    if let Some(conn) = conns.get_mut(&token) {
+                        if conn.on_event(event.is_readable(), now).is_err() {
+                            conn.closing = Some(now); // a broken connection: drop it
+                            conn.out.clear();
+                        }
+                        touched.push(token);
+                    }
                 }
             }
         }
-        // Timers: bare words whose pause is over, and lingering closes.
-        let now = Instant::now();
-        conns.retain(|token, conn| {
-            if conn.closing.is_none() && conn.session.on_timer(now, &mut conn.out) == Flow::Close {
-                conn.start_closing(now);
-            }
-            if !conn.out.is_empty() && conn.flush().is_err() {
-                conn.out.clear();
-                conn.closing = Some(now);
-            }
-            // Output drained here rather than on an event: resume a paused reader.
-            if conn.paused && conn.on_event(false, now).is_err() {
-                conn.out.clear();
-                conn.closing = Some(now);
-            }
-            if conn.is_finished(now) {
-                // Dropping the socket closes it, which also removes it from the poll.
-                log(format_args!("Connection from {} closed.", conn.peer));
-                return false;
-            }
-            // Ask for WRITABLE only while output waits, or every idle socket would wake us.
-            let wants_write = !conn.out.is_empty();
-            if wants_write != conn.wants_write {
-                let interest = if wants_write {
-                    Interest::READABLE | Interest::WRITABLE
-                } else {
-                    Interest::READABLE
-                };
-                let _ = poll
-                    .registry()
-                    .reregister(&mut conn.stream, *token, interest);
-                conn.wants_write = wants_write;
-            }
-            true
-        });
+        // Only connections with an event or a deadline now due get any more work.
+        touched.extend(timers.due(now));
+        for token in touched.drain(..) {
+            settle(&poll, &mut conns, &mut timers, token, now);
+        }
     }
+    drop(waker);
     // Say goodbye: one best-effort write each (the buffers are nearly always empty).
     for conn in conns.values_mut() {
         conn.out.extend_from_slice(SHUTTING_DOWN);
@@ -134,12 +129,103 @@ pub fn serve(listener: std::net::TcpListener, shutdown: &Shutdown) -> io::Result
 }
 // ANCHOR_END: serve
 
+// ANCHOR: settle
+/// After an event or a deadline: run the timers, write, close what is done, and
+/// file the connection's next deadline.
+fn settle(
+    poll: &Poll,
+    conns: &mut HashMap<Token, Conn>,
+    timers: &mut Timers,
+    token: Token,
+    now: Instant,
+) {
+    let Some(conn) = conns.get_mut(&token) else {
+        return; // touched twice, and already closed
+    };
+    if conn.closing.is_none() && conn.session.on_timer(now, &mut conn.out) == Flow::Close {
+        conn.start_closing(now);
+    }
+    // Output drained, or a paused reader may resume: one more turn.
+    if (!conn.out.is_empty() || conn.paused) && conn.on_event(false, now).is_err() {
+        conn.out.clear();
+        conn.closing = Some(now);
+    }
+    if conn.is_finished(now) {
+        timers.set(token, &mut conn.timer, None);
+        // Dropping the socket closes it, which also removes it from the poll.
+        log(format_args!("Connection from {} closed.", conn.peer));
+        conns.remove(&token);
+        return;
+    }
+    // Ask for WRITABLE only while output waits, or every idle socket would wake us.
+    let wants_write = !conn.out.is_empty();
+    if wants_write != conn.wants_write {
+        let interest = if wants_write {
+            Interest::READABLE | Interest::WRITABLE
+        } else {
+            Interest::READABLE
+        };
+        let _ = poll
+            .registry()
+            .reregister(&mut conn.stream, token, interest);
+        conn.wants_write = wants_write;
+    }
+    let next = conn.deadline();
+    timers.set(token, &mut conn.timer, next);
+}
+// ANCHOR_END: settle
+
+// ANCHOR: timers
+/// Every connection's next deadline, in order: the earliest is the first.
+///
+/// The loop must know when to wake for a bare word's pause or a lingering close.
+/// Scanning every connection for its deadline on each wake-up would make a
+/// silent connection cost time on every event of every other one; in an ordered
+/// set, finding the earliest deadline and the ones now due costs a few steps, and
+/// a connection without a deadline is not in the set at all.
+#[derive(Default)]
+struct Timers(BTreeSet<(Instant, Token)>);
+
+impl Timers {
+    /// The earliest deadline, if any.
+    fn next(&self) -> Option<Instant> {
+        self.0.first().map(|&(at, _)| at)
+    }
+
+    /// Removes and returns the connections whose deadline is `now` or earlier.
+    fn due(&mut self, now: Instant) -> Vec<Token> {
+        let mut due = Vec::new();
+        while let Some(&(at, token)) = self.0.first() {
+            if at > now {
+                break;
+            }
+            self.0.pop_first();
+            due.push(token);
+        }
+        due
+    }
+
+    /// Files `token`'s deadline as `next`; `current` is the one filed before.
+    fn set(&mut self, token: Token, current: &mut Option<Instant>, next: Option<Instant>) {
+        // Even when unchanged: `due` may have taken the old one out already.
+        if let Some(at) = current.take() {
+            self.0.remove(&(at, token));
+        }
+        if let Some(at) = next {
+            self.0.insert((at, token));
+        }
+        *current = next;
+    }
+}
+// ANCHOR_END: timers
+
 /// Accepts every waiting connection (readiness says "at least one", not how many).
 fn accept_all(
     listener: &TcpListener,
     poll: &Poll,
     conns: &mut HashMap<Token, Conn>,
     next_token: &mut usize,
+    touched: &mut Vec<Token>,
 ) {
     loop {
         let (mut stream, peer) = match listener.accept() {
@@ -169,9 +255,11 @@ fn accept_all(
             closing: None,
             wants_write: false,
             paused: false,
+            timer: None,
         };
         let _ = conn.flush();
         conns.insert(token, conn);
+        touched.push(token); // to ask for WRITABLE if the greeting did not fit
     }
 }
 
@@ -181,10 +269,21 @@ impl Conn {
     /// answer, write again.
     fn on_event(&mut self, readable: bool, now: Instant) -> io::Result<()> {
         self.flush()?;
-        if readable || self.paused {
-            self.read_available(now)?;
+        if !readable && !self.paused {
+            return Ok(());
         }
-        self.flush()
+        // A few rounds at most, so that one fast client cannot starve the others.
+        for _ in 0..16 {
+            self.read_available(now)?;
+            self.flush()?;
+            // Paused, yet the socket took every reply: no event will come for the
+            // bytes still unread, so read on (or, after the last round, soon: see
+            // `deadline`).
+            if !(self.paused && self.out.is_empty()) {
+                break;
+            }
+        }
+        Ok(())
     }
     // ANCHOR_END: on_event
 
@@ -252,6 +351,24 @@ impl Conn {
 
     /// Done: closing, everything sent, and the linger time over (or the client gone).
     fn is_finished(&self, now: Instant) -> bool {
-        matches!(self.closing, Some(until) if self.out.is_empty() && now >= until)
+        match self.closing {
+            Some(until) if self.out.is_empty() => now >= until,
+            // A client that does not read our last words gets one more LINGER.
+            Some(until) => now >= until + LINGER,
+            None => false,
+        }
+    }
+
+    /// When this connection needs the loop next without any event: the end of a
+    /// bare word's pause, or of a lingering close (or at once, to read on).
+    fn deadline(&self) -> Option<Instant> {
+        if self.paused && self.out.is_empty() {
+            return Some(Instant::now()); // more to read, and no event will say so
+        }
+        match self.closing {
+            Some(until) if self.out.is_empty() => Some(until),
+            Some(until) => Some(until + LINGER),
+            None => self.session.deadline(),
+        }
     }
 }
