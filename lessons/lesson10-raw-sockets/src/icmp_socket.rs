@@ -20,7 +20,7 @@ use crate::sys;
 use anyhow::Context;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::io;
-use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::time::Instant;
 
 /// Which kind of socket we got.
@@ -126,10 +126,10 @@ pub fn family_of(addr: IpAddr) -> Family {
 /// The source address the system would use to reach `dst` (no packet is sent:
 /// connecting a UDP socket only asks the routing table).
 pub fn source_for(dst: IpAddr) -> io::Result<IpAddr> {
-    let any: SocketAddr = if dst.is_ipv4() {
-        "0.0.0.0:0".parse().expect("valid")
+    let any = if dst.is_ipv4() {
+        SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0))
     } else {
-        "[::]:0".parse().expect("valid")
+        SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0))
     };
     let probe = UdpSocket::bind(any)?;
     probe.connect(SocketAddr::new(dst, 9))?;
