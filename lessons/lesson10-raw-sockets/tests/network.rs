@@ -1,5 +1,6 @@
 //! traceroute and ping across a network of namespaces built by the test:
 //! A ── R1 ── R2 ── B (see common/netns.rs), torn down even when a test fails.
+#![cfg(target_os = "linux")] // the tools are Linux-only: elsewhere they only say so
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! lesson10-ping on loopback: replies, sequence numbers, and the summary's arithmetic.
+#![cfg(target_os = "linux")] // the tools are Linux-only: elsewhere they only say so
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! lesson10-rawudp's hand-built packets reach lesson 5's (unchanged) UDP server,
 //! and its replies come back; a spoiled checksum makes the kernel drop the packet.
+#![cfg(target_os = "linux")] // the tools are Linux-only: elsewhere they only say so
 
 mod common;
 

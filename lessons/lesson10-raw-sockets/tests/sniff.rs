@@ -1,5 +1,6 @@
 //! lesson10-sniff watches a lesson 3 session on loopback; tcpdump reads its pcap file
 //! and counts the same packets; its SVG is well-formed XML with an arrow per packet.
+#![cfg(target_os = "linux")] // the tools are Linux-only: elsewhere they only say so
 
 mod common;
 

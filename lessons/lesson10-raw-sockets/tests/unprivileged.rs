@@ -1,6 +1,7 @@
 //! Without privilege, every tool prints one `error:` line saying what it lacks and
 //! how to get it, and exits 1. Run as `nobody` (setpriv) in a fresh network namespace,
 //! whose `net.ipv4.ping_group_range` is the kernel's default "1 0" whatever the host's is.
+#![cfg(target_os = "linux")] // the tools are Linux-only: elsewhere they only say so
 
 mod common;
 

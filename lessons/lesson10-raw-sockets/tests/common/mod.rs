@@ -50,6 +50,7 @@ pub fn can_make_namespaces(test: &str) -> bool {
     true
 }
 
+#[cfg(unix)]
 /// Copies `binary` where any user may run it (a build directory under a private
 /// home may not be), for running as `nobody`.
 pub fn world_runnable_copy(binary: &str, dir: &Path) -> PathBuf {
