@@ -1,6 +1,7 @@
 //! Grader for exercise 2. Run: cargo test -p ex02-echo-upper
 
 use ex02_echo_upper::echo_upper;
+use grading::assert_bytes_eq;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::time::Duration;
@@ -59,10 +60,10 @@ fn the_answer_does_not_depend_on_how_reads_are_cut() {
     let text = b"the quick brown fox jumps over the lazy dog\n".repeat(50);
     for chunk in [1, 7, 1024] {
         let (_, out) = echo_in_memory(&text, chunk);
-        assert_eq!(
-            out,
-            text.to_ascii_uppercase(),
-            "reads of {chunk} bytes gave a different echo"
+        assert_bytes_eq(
+            &out,
+            &text.to_ascii_uppercase(),
+            &format!("reads of {chunk} bytes gave a different echo"),
         );
     }
 }
@@ -71,9 +72,10 @@ fn the_answer_does_not_depend_on_how_reads_are_cut() {
 fn short_writes_are_completed() {
     // The fake accepts 3 bytes per write: a bare `write` would lose the rest.
     let (_, out) = echo_in_memory(b"abcdefghij", 1024);
-    assert_eq!(
-        out, b"ABCDEFGHIJ",
-        "use write_all: a write may take only part of the data"
+    assert_bytes_eq(
+        &out,
+        b"ABCDEFGHIJ",
+        "use write_all: a write may take only part of the data",
     );
 }
 
@@ -109,9 +111,10 @@ fn works_over_a_real_tcp_connection() {
     client.write_all(b"over tcp").unwrap();
     let mut first = [0u8; 8];
     client.read_exact(&mut first).expect("no echo within 10 s");
-    assert_eq!(
-        &first, b"OVER TCP",
-        "the echo should arrive before we close"
+    assert_bytes_eq(
+        &first,
+        b"OVER TCP",
+        "the echo should arrive before we close",
     );
     client.write_all(b" again").unwrap();
     client.shutdown(Shutdown::Write).unwrap(); // "no more from me"
@@ -119,7 +122,11 @@ fn works_over_a_real_tcp_connection() {
     client
         .read_to_end(&mut rest)
         .expect("the handler should close after our end of stream");
-    assert_eq!(rest, b" AGAIN");
+    assert_bytes_eq(
+        &rest,
+        b" AGAIN",
+        "the rest of the echo, after our end of stream",
+    );
     let n = server
         .join()
         .unwrap()

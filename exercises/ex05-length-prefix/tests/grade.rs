@@ -1,6 +1,7 @@
 //! Grader for exercise 5. Run: cargo test -p ex05-length-prefix
 
 use ex05_length_prefix::{read_frame, write_frame, FrameError};
+use grading::assert_bytes_eq;
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 
@@ -12,17 +13,17 @@ fn frame(payload: &[u8]) -> Vec<u8> {
 
 #[test]
 fn the_header_is_a_big_endian_length() {
-    assert_eq!(
-        frame(b"hello"),
+    assert_bytes_eq(
+        &frame(b"hello"),
         b"\x00\x00\x00\x05hello",
-        "4 bytes of length, most significant first, then the payload"
+        "4 bytes of length, most significant first, then the payload",
     );
-    assert_eq!(
-        frame(b""),
+    assert_bytes_eq(
+        &frame(b""),
         b"\x00\x00\x00\x00",
-        "an empty payload is a valid frame: just the header"
+        "an empty payload is a valid frame: just the header",
     );
-    assert_eq!(&frame(&[7; 300])[..4], &[0, 0, 1, 44], "300 = 0x0000012C");
+    assert_bytes_eq(&frame(&[7; 300])[..4], &[0, 0, 1, 44], "300 = 0x0000012C");
 }
 
 #[test]
@@ -35,7 +36,7 @@ fn frames_round_trip_and_a_clean_end_is_none() {
         let got = read_frame(&mut input, 100)
             .expect("a valid frame")
             .expect("a frame, not the end");
-        assert_eq!(got, expected);
+        assert_bytes_eq(&got, expected, "frames must come out as they went in");
     }
     assert!(
         read_frame(&mut input, 100).expect("a clean end").is_none(),
@@ -63,9 +64,10 @@ fn one_byte_per_read_is_enough() {
     let got = read_frame(&mut OneByOne(&wire), 100)
         .expect("valid")
         .expect("a frame");
-    assert_eq!(
-        got, b"patience",
-        "the header and payload may arrive one byte per read"
+    assert_bytes_eq(
+        &got,
+        b"patience",
+        "the header and payload may arrive one byte per read",
     );
 }
 
@@ -142,9 +144,10 @@ fn write_frame_sends_everything_even_through_short_writes() {
     }
     let mut out = Slow(Vec::new());
     write_frame(&mut out, b"abcdef").expect("write_frame failed");
-    assert_eq!(
-        out.0, b"\x00\x00\x00\x06abcdef",
-        "each write takes 2 bytes here: use write_all"
+    assert_bytes_eq(
+        &out.0,
+        b"\x00\x00\x00\x06abcdef",
+        "each write takes 2 bytes here: use write_all",
     );
 }
 
@@ -167,7 +170,7 @@ fn frames_cross_a_real_tcp_connection() {
         let got = read_frame(&mut server, 4096)
             .expect("valid frame")
             .expect("a frame");
-        assert_eq!(&got, expected, "frames must come out as they went in");
+        assert_bytes_eq(&got, expected, "frames must come out as they went in");
     }
     writer.join().unwrap();
     assert!(

@@ -42,10 +42,25 @@ handler_with_counters!(hold_limit, LIMIT);
 handler_with_counters!(hold_turns, TURNS);
 handler_with_counters!(hold_stop, STOP);
 
-/// A handler that panics: the server must survive it and free the place.
-fn explode(stream: TcpStream) {
-    drop(stream);
-    panic!("this handler panics on purpose (the test expects it)");
+/// Calls of [`explode_every_other`] so far.
+static EXPLODE_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// A handler that panics on every other call (the 1st, 3rd...) and otherwise says
+/// hello and holds the connection: the server must survive the panics and give the
+/// place back each time.
+fn explode_every_other(stream: TcpStream) {
+    static COUNTERS: Counters = Counters {
+        running: AtomicUsize::new(0),
+        most_at_once: AtomicUsize::new(0),
+    };
+    if EXPLODE_CALLS
+        .fetch_add(1, Ordering::SeqCst)
+        .is_multiple_of(2)
+    {
+        drop(stream);
+        panic!("this handler panics on purpose (the test expects it)");
+    }
+    hold(stream, &COUNTERS)
 }
 
 struct Server {
@@ -166,19 +181,45 @@ fn places_are_given_back_so_many_clients_in_turn_are_served() {
 
 #[test]
 fn a_panicking_handler_frees_its_place_and_the_server_carries_on() {
-    let server = start(1, explode);
-    for _ in 0..3 {
-        let stream = TcpStream::connect(server.addr).unwrap();
-        stream.set_read_timeout(Some(PATIENCE)).unwrap();
-        let mut reader = BufReader::new(stream);
-        let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
-        // "" (the handler closed at once) or busy (the place is not free yet): both fine,
-        // but the server must keep accepting.
-        assert!(
-            line.is_empty() || line == format!("{BUSY}\n"),
-            "unexpected {line:?}"
-        );
+    // One place only: if a panic leaks it, every later client is told busy.
+    let server = start(1, explode_every_other);
+    for round in 1..=2 {
+        // A client whose handler panics: the connection just closes.
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let (line, _) = first_line(server.addr);
+            if line.is_empty() {
+                break;
+            }
+            assert_eq!(
+                line,
+                format!("{BUSY}\n"),
+                "round {round}: expected the connection to close (its handler panics) or busy"
+            );
+            assert!(
+                Instant::now() < deadline,
+                "round {round}: still busy after 10 s although the only client had left"
+            );
+        }
+        // The next client must be served: the panicked handler's place is free again.
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let (line, reader) = first_line(server.addr);
+            if line == "hello\n" {
+                drop(reader);
+                break;
+            }
+            assert_eq!(
+                line,
+                format!("{BUSY}\n"),
+                "expected hello or the busy message"
+            );
+            assert!(
+                Instant::now() < deadline,
+                "round {round}: after a handler panicked, clients were still told busy 10 s later: \
+                 its place was never given back (free it in a guard's Drop, which runs during a panic)"
+            );
+        }
     }
     assert!(
         !server.thread.is_finished(),

@@ -1,6 +1,7 @@
 //! Grader for exercise 7. Run: cargo test -p ex07-http-head
 
 use ex07_http_head::{get_request, parse_head, Head, HeadError};
+use grading::assert_bytes_eq;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
@@ -77,10 +78,10 @@ fn parses_the_status_line_and_headers() {
         ],
         "headers in order, names as sent, values trimmed"
     );
-    assert_eq!(
+    assert_bytes_eq(
         &bytes[len..],
         b"not here!",
-        "the returned length must point at the start of the body"
+        "the returned length must point at the start of the body",
     );
 }
 
@@ -186,5 +187,9 @@ fn a_real_exchange_over_loopback() {
     let (head, len) = parsed(&response);
     assert_eq!(head.status, 200);
     assert_eq!(head.header("content-length"), Some("5"));
-    assert_eq!(&response[len..], b"hello");
+    assert_bytes_eq(
+        &response[len..],
+        b"hello",
+        "the body starts where the head ends",
+    );
 }

@@ -1,6 +1,7 @@
 //! Grader for exercise 8. Run: cargo test -p ex08-chunked
 
 use ex08_chunked::{decode_chunked, ChunkError};
+use grading::assert_bytes_eq;
 use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
@@ -22,14 +23,15 @@ fn ok(wire: &[u8]) -> Vec<u8> {
 
 #[test]
 fn decodes_plain_chunks() {
-    assert_eq!(
-        ok(b"5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n"),
-        b"hello, world"
+    assert_bytes_eq(
+        &ok(b"5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n"),
+        b"hello, world",
+        "two chunks, then the last",
     );
-    assert_eq!(
-        ok(b"0\r\n\r\n"),
+    assert_bytes_eq(
+        &ok(b"0\r\n\r\n"),
         b"",
-        "a body of just the last chunk is empty"
+        "a body of just the last chunk is empty",
     );
 }
 
@@ -49,10 +51,10 @@ fn sizes_are_hexadecimal() {
 #[test]
 fn extensions_are_ignored_and_trailers_dropped() {
     let wire = b"5;name=value\r\nhello\r\n0;last\r\nExpires: never\r\nX-Checksum: 42\r\n\r\n";
-    assert_eq!(
-        ok(wire),
+    assert_bytes_eq(
+        &ok(wire),
         b"hello",
-        "`;extensions` after a size, and trailer headers, are not body"
+        "`;extensions` after a size, and trailer headers, are not body",
     );
 }
 
@@ -69,9 +71,10 @@ fn stops_after_the_body_and_leaves_the_rest_unread() {
     let mut input: &[u8] = b"2\r\nhi\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n";
     let mut out = Vec::new();
     decode_chunked(&mut input, &mut out).expect("valid body");
-    assert_eq!(
-        input, b"HTTP/1.1 200 OK\r\n",
-        "bytes after the body belong to the next response: don't read them"
+    assert_bytes_eq(
+        input,
+        b"HTTP/1.1 200 OK\r\n",
+        "bytes after the body belong to the next response: don't read them",
     );
 }
 
@@ -127,7 +130,7 @@ fn works_on_a_socket_left_open_by_the_server() {
     let _ = done_tx.send(());
     server.join().unwrap();
     match result {
-        Ok(_) => assert_eq!(out, b"Wikipedia"),
+        Ok(_) => assert_bytes_eq(&out, b"Wikipedia", "the body sent in pieces"),
         Err(e) => {
             panic!("decoding over a socket failed (did you wait for the server to close?): {e:?}")
         }

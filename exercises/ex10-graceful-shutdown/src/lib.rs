@@ -23,10 +23,13 @@ use std::sync::Arc;
 
 /// Serves connections until `stop` is set, then joins every handler and returns.
 ///
-/// Hints: `listener.set_nonblocking(true)` makes `accept` return at once with an
-/// error of kind `WouldBlock` when nobody is waiting: then check the flag and sleep
-/// a little (10-50 ms) before trying again. Accepted streams may inherit
-/// non-blocking mode on some systems: `stream.set_nonblocking(false)`.
+/// Hints: keep `accept` blocking, so a client is served the moment it arrives. To
+/// make it return once `stop` is set, do what lesson 3 does: a small *waker* thread
+/// waits for the flag (looking every 50 ms is fine: no client waits on that thread)
+/// and then connects to the listener itself (`listener.local_addr()`); `accept`
+/// returns that connection and your loop, checking `stop` after every accept, ends.
+/// (Polling a non-blocking `accept` with a sleep also stops, but every client that
+/// arrives during a sleep waits for it: the book measures what that costs.)
 pub fn serve(
     listener: TcpListener,
     stop: Arc<AtomicBool>,

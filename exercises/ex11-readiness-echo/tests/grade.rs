@@ -1,9 +1,10 @@
 //! Grader for exercise 11. Run: cargo test -p ex11-readiness-echo
 
 use ex11_readiness_echo::serve;
+use grading::assert_bytes_eq;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -17,7 +18,11 @@ struct Server {
 }
 
 fn start() -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    start_on(TcpListener::bind("127.0.0.1:0").unwrap())
+}
+
+/// Starts `serve` on a listener the test made (clients may already be waiting on it).
+fn start_on(listener: TcpListener) -> Server {
     let addr = listener.local_addr().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
@@ -72,11 +77,16 @@ fn echoes_what_it_receives() {
     let server = start();
     let mut c = client(server.addr);
     c.write_all(b"hello, event loop\n").unwrap();
-    assert_eq!(read_exactly(&mut c, 18, "the echo"), b"hello, event loop\n");
+    assert_bytes_eq(
+        &read_exactly(&mut c, 18, "the echo"),
+        b"hello, event loop\n",
+        "the echo",
+    );
     c.write_all(b"again").unwrap();
-    assert_eq!(
-        read_exactly(&mut c, 5, "a second echo on the same connection"),
-        b"again"
+    assert_bytes_eq(
+        &read_exactly(&mut c, 5, "a second echo on the same connection"),
+        b"again",
+        "a second echo on the same connection",
     );
     drop(c);
     server.stop();
@@ -84,8 +94,12 @@ fn echoes_what_it_receives() {
 
 #[test]
 fn many_clients_interleaved_each_get_their_own_bytes() {
-    let server = start();
-    let mut clients: Vec<TcpStream> = (0..20).map(|_| client(server.addr)).collect();
+    // The clients connect before the server starts: they all wait in the listen queue,
+    // and the listener is reported ready once. Accept until WouldBlock, not one per event.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut clients: Vec<TcpStream> = (0..20).map(|_| client(addr)).collect();
+    let server = start_on(listener);
     for round in 0..3 {
         for (i, c) in clients.iter_mut().enumerate() {
             c.write_all(format!("client {i:02} round {round}|").as_bytes())
@@ -93,7 +107,11 @@ fn many_clients_interleaved_each_get_their_own_bytes() {
         }
         for (i, c) in clients.iter_mut().enumerate() {
             let expected = format!("client {i:02} round {round}|");
-            let got = read_exactly(c, expected.len(), "an interleaved echo");
+            let got = read_exactly(
+                c,
+                expected.len(),
+                &format!("client {i} of 20, which connected before the server started (was it ever accepted?)"),
+            );
             assert_eq!(
                 String::from_utf8_lossy(&got),
                 expected,
@@ -109,26 +127,39 @@ fn many_clients_interleaved_each_get_their_own_bytes() {
 fn a_megabyte_comes_back_whole_even_when_writes_are_partial() {
     let server = start();
     let mut c = client(server.addr);
-    let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+    // Megabytes, and we do not read at first: the server's socket fills up, so its
+    // writes become partial and then WouldBlock. It must keep what it could not write.
+    let data: Vec<u8> = (0..16_000_000u32).map(|i| (i % 251) as u8).collect();
     let mut writer = c.try_clone().unwrap();
     let sent = data.clone();
-    // Send and receive at the same time: the server's writes will often be partial.
+    let progress = Arc::new(AtomicUsize::new(0));
+    let written = Arc::clone(&progress);
     let sender = thread::spawn(move || {
-        writer.write_all(&sent).unwrap();
+        for piece in sent.chunks(64 * 1024) {
+            writer.write_all(piece).unwrap();
+            written.fetch_add(piece.len(), Ordering::SeqCst);
+        }
         writer.shutdown(Shutdown::Write).unwrap();
     });
+    // Start reading once the sender is stuck (everything is full) or done.
+    let mut last = usize::MAX;
+    while !sender.is_finished() {
+        let now = progress.load(Ordering::SeqCst);
+        if now == last {
+            break;
+        }
+        last = now;
+        thread::sleep(Duration::from_millis(200));
+    }
     let mut echoed = Vec::new();
     c.read_to_end(&mut echoed)
         .expect("the echo should end when we close and the server closes");
     sender.join().unwrap();
-    assert_eq!(
-        echoed.len(),
-        data.len(),
-        "keep unwritten bytes and write them when the socket is WRITABLE"
-    );
-    assert!(
-        echoed == data,
-        "the bytes came back changed or out of order"
+    assert_bytes_eq(
+        &echoed,
+        &data,
+        "the bytes came back changed, out of order or incomplete: keep what a write \
+         did not take, and write it when the socket is WRITABLE",
     );
     server.stop();
 }
@@ -143,7 +174,7 @@ fn a_client_that_never_reads_does_not_hold_up_the_others() {
         .set_write_timeout(Some(Duration::from_millis(500)))
         .unwrap();
     let block = vec![b'g'; 64 * 1024];
-    for _ in 0..64 {
+    for _ in 0..1024 {
         if greedy.write_all(&block).is_err() {
             break; // our send buffer is full too: the server has stopped reading us, fine
         }
@@ -151,9 +182,10 @@ fn a_client_that_never_reads_does_not_hold_up_the_others() {
     let mut polite = client(server.addr);
     let asked = Instant::now();
     polite.write_all(b"still there?").unwrap();
-    assert_eq!(
-        read_exactly(&mut polite, 12, "the polite client's echo"),
-        b"still there?"
+    assert_bytes_eq(
+        &read_exactly(&mut polite, 12, "the polite client's echo"),
+        b"still there?",
+        "the polite client's echo",
     );
     assert!(
         asked.elapsed() < Duration::from_secs(5),
@@ -166,5 +198,15 @@ fn a_client_that_never_reads_does_not_hold_up_the_others() {
 
 #[test]
 fn an_idle_server_stops_within_two_seconds() {
-    start().stop();
+    let server = start();
+    // One round trip first, so that serve is surely in its loop; then silence: the
+    // server waits in `poll`, and must still notice `stop` (give poll a timeout).
+    let mut c = client(server.addr);
+    c.write_all(b"ping").unwrap();
+    assert_bytes_eq(&read_exactly(&mut c, 4, "the echo"), b"ping", "the echo");
+    // Not for correctness (a correct server passes without it): a moment for the
+    // server to get back into `poll`, so that a poll without timeout is caught there.
+    thread::sleep(Duration::from_millis(300));
+    server.stop();
+    drop(c);
 }

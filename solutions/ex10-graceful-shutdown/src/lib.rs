@@ -1,7 +1,8 @@
-//! Reference solution to exercise 10.
+//! Reference solution to exercise 10: a blocking accept, woken by a connection to
+//! itself once `stop` is set (lesson 3's waker).
 
 use std::io;
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,24 +13,53 @@ pub fn serve(
     stop: Arc<AtomicBool>,
     handler: fn(TcpStream, Arc<AtomicBool>),
 ) -> io::Result<()> {
-    listener.set_nonblocking(true)?;
+    let waker = spawn_waker(reachable(listener.local_addr()?), Arc::clone(&stop));
     let mut workers = Vec::new();
-    while !stop.load(Ordering::SeqCst) {
-        match listener.accept() {
-            Ok((stream, _)) => {
-                stream.set_nonblocking(false)?;
+    let mut result = Ok(());
+    for conn in listener.incoming() {
+        if stop.load(Ordering::SeqCst) {
+            break; // this may be the waker's own connection: drop it
+        }
+        match conn {
+            Ok(stream) => {
                 let stop = Arc::clone(&stop);
                 workers.push(std::thread::spawn(move || handler(stream, stop)));
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(20))
+            // A client that gave up before being accepted: not the server's problem.
+            Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                result = Err(e);
+                stop.store(true, Ordering::SeqCst); // ends the waker and the handlers
+                break;
             }
-            Err(e) => return Err(e),
         }
     }
     drop(listener);
+    let _ = waker.join();
     for worker in workers {
         let _ = worker.join();
     }
-    Ok(())
+    result
+}
+
+/// Waits for `stop`, then connects to the listener so that a blocked `accept` returns.
+fn spawn_waker(addr: SocketAddr, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = TcpStream::connect_timeout(&addr, Duration::from_secs(1));
+    })
+}
+
+/// A listener on 0.0.0.0 or [::] is reached through loopback.
+fn reachable(mut addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    addr
 }

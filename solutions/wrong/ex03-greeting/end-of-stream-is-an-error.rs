@@ -1,0 +1,43 @@
+//! Known-wrong solution to ex03-greeting (a realistic beginner bug; see exercises/README.md).
+//!
+//! bug: a client that closes without `exit` is reported as an error, though leaving is a normal end
+//! catches: a_client_that_just_leaves_ends_the_session, end_of_stream_ends_the_session_after_answering_a_last_unterminated_line
+
+use std::io::{self, Read, Write};
+
+/// Serves one connection with the greeting protocol until `exit` or end of stream.
+pub fn greet(mut conn: impl Read + Write) -> io::Result<()> {
+    conn.write_all(b"Welcome!\n")?;
+    let mut pending = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        let n = conn.read(&mut buf)?;
+        if n == 0 {
+            if !pending.is_empty() {
+                answer(&mut conn, &pending)?;
+            }
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the client left without saying exit",
+            ));
+        }
+        pending.extend_from_slice(&buf[..n]);
+        while let Some(end) = pending.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            if !answer(&mut conn, &line[..end])? {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Answers one line; returns false if it was `exit`.
+fn answer(conn: &mut impl Write, line: &[u8]) -> io::Result<bool> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let name = String::from_utf8_lossy(line);
+    if name == "exit" || name == "disconnect" {
+        return Ok(false);
+    }
+    conn.write_all(format!("Hello, {name}!\n").as_bytes())?;
+    Ok(true)
+}

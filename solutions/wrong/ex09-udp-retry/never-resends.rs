@@ -1,0 +1,38 @@
+//! Known-wrong solution to ex09-udp-retry (a realistic beginner bug; see exercises/README.md).
+//!
+//! bug: sends once and waits once: a single lost datagram loses the request
+//! catches: a_lost_datagram_is_sent_again, two_losses_need_two_retries
+
+use std::io;
+use std::net::UdpSocket;
+use std::time::{Duration, Instant};
+
+/// Sends `message` and returns the first reply, trying `retries + 1` times in all.
+pub fn request(
+    socket: &UdpSocket,
+    message: &[u8],
+    timeout: Duration,
+    retries: u32,
+) -> io::Result<Option<Vec<u8>>> {
+    let mut buf = vec![0u8; 65_536];
+    socket.set_read_timeout(Some(timeout))?;
+    let _ = retries;
+    for _ in 0..1 {
+        let deadline = Instant::now() + timeout;
+        socket.send(message)?;
+        match socket.recv(&mut buf) {
+            Ok(n) => return Ok(Some(buf[..n].to_vec())),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
+            // "Port unreachable": count it as a lost reply, after the full timeout.
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,39 @@
+//! Known-wrong solution to ex09-udp-retry (a realistic beginner bug; see exercises/README.md).
+//!
+//! bug: the retry loop is around `send` only: every attempt is sent before any reply is awaited
+//! catches: an_answered_message_is_sent_once
+
+use std::io;
+use std::net::UdpSocket;
+use std::time::{Duration, Instant};
+
+/// Sends `message` and returns the first reply, trying `retries + 1` times in all.
+pub fn request(
+    socket: &UdpSocket,
+    message: &[u8],
+    timeout: Duration,
+    retries: u32,
+) -> io::Result<Option<Vec<u8>>> {
+    let mut buf = vec![0u8; 65_536];
+    socket.set_read_timeout(Some(timeout))?;
+    for _ in 0..=retries {
+        socket.send(message)?;
+    }
+    for _ in 0..=retries {
+        let deadline = Instant::now() + timeout;
+        match socket.recv(&mut buf) {
+            Ok(n) => return Ok(Some(buf[..n].to_vec())),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
+            // "Port unreachable": count it as a lost reply, after the full timeout.
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
+}

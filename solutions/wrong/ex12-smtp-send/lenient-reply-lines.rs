@@ -1,0 +1,142 @@
+//! Known-wrong solution to ex12-smtp-send (a realistic beginner bug; see exercises/README.md).
+//!
+//! bug: anything after three digits is accepted, and the lines of one reply may have different codes
+//! catches: malformed_replies_are_refused
+//!
+//! `smtplib.sendmail` hides a dialogue of a dozen lines. Write it yourself, over a
+//! plain `TcpStream`:
+//!
+//! - [`read_reply`]: read one SMTP reply. A reply is one or more lines
+//!   `CODE-text` (more lines follow) ... `CODE text` (the last line; a bare `CODE`
+//!   is a last line too), every line with the same three-digit code. Anything else
+//!   is [`SmtpError::Malformed`].
+//! - [`send_mail`]: the dialogue. Read the greeting (220), then `EHLO` (250),
+//!   `MAIL FROM:<from>` (250), `RCPT TO:<to>` for each recipient (250), `DATA`
+//!   (354), the message, a line holding a single `.` (250), and `QUIT` (221).
+//!   Every line you send ends in `\r\n`, whatever line ends `message` uses.
+//!   Before sending the message, **dot-stuff** it: a line that starts with `.` gets
+//!   one more `.` in front, so that none of them can end the message early.
+//!
+//! Check every reply before you send the next command: a reply with another code
+//! than expected stops the dialogue with [`SmtpError::Refused`]. Return the reply to
+//! the final `.`: it says what the server did with the mail.
+//!
+//! Read first: the book's chapter on lesson 9, and `SmtpClient::send` in
+//! `lessons/lesson09-email/src/client.rs`.
+//!
+//! Grade your work with `cargo test -p ex12-smtp-send`.
+
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::TcpStream;
+
+/// One SMTP reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    /// The three-digit code, e.g. 250.
+    pub code: u16,
+    /// The text of each line after the code and its separator (`-` or space).
+    pub lines: Vec<String>,
+}
+
+/// Why sending failed.
+#[derive(Debug)]
+pub enum SmtpError {
+    /// Reading or writing failed, or the server closed the connection
+    /// (`io::ErrorKind::UnexpectedEof`).
+    Io(io::Error),
+    /// A line that is not a reply line (holds the line, without `\r\n`).
+    Malformed(String),
+    /// The server answered `command` (the line you sent, without `\r\n`; for
+    /// the greeting, `""`; for the message, `"."`) with an unexpected `reply`.
+    Refused {
+        /// What was refused.
+        command: String,
+        /// The server's answer.
+        reply: Reply,
+    },
+}
+
+impl From<io::Error> for SmtpError {
+    fn from(err: io::Error) -> Self {
+        SmtpError::Io(err)
+    }
+}
+
+/// Reads one whole reply, which may span several lines.
+///
+/// A reference solution.
+pub fn read_reply(reader: &mut impl BufRead) -> Result<Reply, SmtpError> {
+    let mut lines = Vec::new();
+    loop {
+        let mut raw = String::new();
+        if reader.read_line(&mut raw)? == 0 {
+            return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into());
+        }
+        let line = raw.trim_end_matches(['\r', '\n']);
+        let malformed = || SmtpError::Malformed(line.to_string());
+        let code: u16 = line
+            .get(..3)
+            .filter(|c| c.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|c| c.parse().ok())
+            .ok_or_else(malformed)?;
+        let (last, text) = match line.as_bytes().get(3) {
+            None => (true, ""),
+            Some(b' ') => (true, &line[4..]),
+            Some(b'-') => (false, &line[4..]),
+            Some(_) => (true, &line[3..]),
+        };
+        lines.push((code, text.to_string()));
+        if last {
+            return Ok(Reply {
+                code,
+                lines: lines.into_iter().map(|(_, text)| text).collect(),
+            });
+        }
+    }
+}
+
+/// Sends `message` from `from` to each address in `to`, through the SMTP server
+/// `stream` is connected to. Returns the server's reply to the final `.`.
+///
+/// A reference solution.
+pub fn send_mail(
+    stream: TcpStream,
+    from: &str,
+    to: &[&str],
+    message: &str,
+) -> Result<Reply, SmtpError> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut writer = &stream;
+    let mut expect = |command: &str, want: u16| -> Result<Reply, SmtpError> {
+        if !command.is_empty() {
+            writer.write_all(format!("{command}\r\n").as_bytes())?;
+        }
+        let reply = read_reply(&mut reader)?;
+        if reply.code != want {
+            return Err(SmtpError::Refused {
+                command: command.to_string(),
+                reply,
+            });
+        }
+        Ok(reply)
+    };
+    expect("", 220)?;
+    expect("EHLO localhost", 250)?;
+    expect(&format!("MAIL FROM:<{from}>"), 250)?;
+    for to in to {
+        expect(&format!("RCPT TO:<{to}>"), 250)?;
+    }
+    expect("DATA", 354)?;
+    let mut data = String::new();
+    for line in message.lines() {
+        if line.starts_with('.') {
+            data.push('.');
+        }
+        data.push_str(line);
+        data.push_str("\r\n");
+    }
+    (&stream).write_all(data.as_bytes())?;
+    let accepted = expect(".", 250)?;
+    expect("QUIT", 221)?;
+    Ok(accepted)
+}
