@@ -469,3 +469,78 @@ fn lesson09_fetch_imap_works_against_dovecot() {
     );
     drop(server);
 }
+
+/// Bad input gets `BAD` with the reason, commands in the wrong state and numbers
+/// out of range get the RFC's answers, and the session goes on; a literal over
+/// the limit is refused before it is sent (`{n}`) or ends the session (`{n+}`).
+#[test]
+fn bad_imap_input_is_answered_and_the_session_goes_on() {
+    let mail = Mail::start(&[
+        "--user",
+        ALICE,
+        "--max-size",
+        "1000",
+        "--max-connections",
+        "1",
+    ]);
+    deliver(&mail, "ann@example.com", "one");
+    let mut imap = common::Raw::connect(mail.imap);
+    assert!(imap.read_line().starts_with("* OK [CAPABILITY IMAP4rev1 "));
+    let mut ask = |line: &str| {
+        imap.line(line);
+        let tag = line.split(' ').next().unwrap().to_string();
+        let mut all = String::new();
+        loop {
+            let reply = imap.read_line();
+            assert!(
+                !reply.is_empty(),
+                "the server hung up after {line:?}: {all}"
+            );
+            all.push_str(&reply);
+            if reply.starts_with(&format!("{tag} "))
+                || reply.starts_with("* BAD")
+                || reply.starts_with("+ ")
+            {
+                return all;
+            }
+        }
+    };
+    for (line, want) in [
+        ("((( x", "* BAD a command starts with a tag"),
+        ("a1 FROB", "a1 BAD unknown command FROB"),
+        ("a2 SELECT INBOX", "a2 BAD Log in first"),
+        ("a3 LOGIN alice secret", "a3 OK "),
+        ("a4 FETCH 1 FLAGS", "a4 BAD No mailbox selected"),
+        ("a5 SELECT Nowhere", "a5 NO [NONEXISTENT]"),
+        ("a6 SELECT INBOX", "* FLAGS "),
+        (
+            "a7 FETCH 5 FLAGS",
+            "a7 BAD Invalid message number: the folder has 1 messages",
+        ),
+        ("a8 FETCH 1 (FLAGS", "a8 BAD expected"),
+        ("a9 UID FETCH 9:20 FLAGS", "a9 OK UID FETCH completed"),
+        ("b1 APPEND INBOX {5000}", "b1 NO [TOOBIG]"),
+        ("b2 NOOP", "b2 OK"),
+        ("b3 CREATE ../../etc", "b3 NO Folder names"),
+    ] {
+        let got = ask(line);
+        assert!(
+            got.starts_with(want) || got.contains(&format!("\r\n{want}")),
+            "{line:?} got {got:?}, wanted {want:?}"
+        );
+    }
+    // The connection limit speaks IMAP too.
+    let mut second = common::Raw::connect(mail.imap);
+    assert_eq!(
+        second.rest(),
+        "* BYE Too many connections, try again later\r\n"
+    );
+    // A non-synchronising literal over the limit is already on its way: BYE.
+    imap.send("b4 APPEND INBOX {5000+}\r\n");
+    assert!(imap.rest().starts_with("* BYE Line or literal too long"));
+    assert_eq!(
+        names(&mail.maildir().join("alice")).len(),
+        1,
+        "nothing appended"
+    );
+}

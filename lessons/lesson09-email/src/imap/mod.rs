@@ -585,8 +585,18 @@ impl<'a> Imap<'a> {
                     Ok(which) => which,
                     Err(why) => return done(out, tag, "BAD", &why),
                 };
-                let guard = self.lock_inbox().ok().flatten();
-                let may_mark = !read_only
+                // Only reading a body without PEEK changes anything (\Seen); only
+                // then is the INBOX locked against POP3.
+                let marks = attributes
+                    .iter()
+                    .any(|a| matches!(a, Attribute::Body { peek: false, .. }));
+                let guard = if marks && !read_only {
+                    self.lock_inbox().ok().flatten()
+                } else {
+                    None
+                };
+                let may_mark = marks
+                    && !read_only
                     && (guard.is_some()
                         || self.selected.as_ref().is_some_and(|s| s.name != "INBOX"));
                 let mut lost = 0;
@@ -945,7 +955,7 @@ enum Unread {
 /// over the limit can be refused without reading it. For `{n+}` (LITERAL+) the
 /// bytes are already on their way: one over the limit ends the session, since
 /// there is no telling where the next command starts without reading them.
-fn read_command(io: &mut Session, max_literal: usize) -> io::Result<Result<Vec<u8>, Unread>> {
+fn read_command(io: &mut Session, max_message: usize) -> io::Result<Result<Vec<u8>, Unread>> {
     let mut command = Vec::new();
     loop {
         let line = match io.next()? {
@@ -958,6 +968,13 @@ fn read_command(io: &mut Session, max_literal: usize) -> io::Result<Result<Vec<u
         }
         let Some((n, plus)) = syntax::literal_at_end(&line.text) else {
             return Ok(Ok(command));
+        };
+        // A mail (APPEND) may be as big as SMTP allows; any other string is small.
+        let verb = command.split(|&b| b == b' ').nth(1).unwrap_or_default();
+        let max_literal = if verb.eq_ignore_ascii_case(b"APPEND") {
+            max_message
+        } else {
+            MAX_LINE
         };
         if n > max_literal {
             let tag = syntax::tag_of(&command).unwrap_or_else(|| "*".into());
@@ -1001,9 +1018,8 @@ pub fn session(
     let mut io = Session::new(stream, MAX_LINE, mta.imap_idle_timeout, shutdown)?;
     let mut imap = Imap::new(mta);
     io.reply(&Imap::greeting())?;
-    let max_literal = mta.max_size + 64 * 1024;
     loop {
-        let bytes = match read_command(&mut io, max_literal)? {
+        let bytes = match read_command(&mut io, mta.max_size)? {
             Ok(bytes) => bytes,
             Err(Unread::Refuse(reply)) => {
                 io.reply(&reply)?;

@@ -428,7 +428,8 @@ impl<'a> Parser<'a> {
             return bad("a literal's length must end the line");
         }
         self.pos += 2;
-        let Some(bytes) = self.input.get(self.pos..self.pos + n) else {
+        let end = self.pos.checked_add(n);
+        let Some(bytes) = end.and_then(|end| self.input.get(self.pos..end)) else {
             return bad("the literal is shorter than announced");
         };
         self.pos += n;
@@ -1108,6 +1109,21 @@ mod tests {
         assert!(refused("a1 LOGIN {5}\r\nab").contains("shorter"));
         assert!(refused("a1 NOOP extra").contains("unexpected"));
         assert!(refused("a1 SEARCH SINCE yesterday").contains("date"));
+    }
+
+    proptest::proptest! {
+        /// Whatever a client sends, the parser answers, never panics.
+        #[test]
+        fn any_bytes_are_parsed_or_refused(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            let _ = parse(&bytes);
+        }
+
+        #[test]
+        fn command_like_text_is_parsed_or_refused(
+            text in "[a-z0-9]{1,3} (FETCH|UID FETCH|STORE|SEARCH|LOGIN|APPEND|LIST|STATUS|COPY) [ -~]{0,60}(\\{[0-9]{1,20}\\+?\\}\r\n[ -~]{0,10})?"
+        ) {
+            let _ = parse(text.as_bytes());
+        }
     }
 
     #[test]
