@@ -277,3 +277,40 @@ fn ipv6_echoes_print_as_tcpdump_prints_them() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_duration_ends_a_quiet_capture_with_complete_empty_files() {
+    if !can_use_raw_sockets("the sniffer test") {
+        return;
+    }
+    // A port nobody uses now: bound and kept, so no one else gets it meanwhile.
+    let quiet = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = quiet.local_addr().unwrap().port().to_string();
+    let dir = std::env::temp_dir().join(format!("lesson10-sniff-d-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pcap, svg) = (dir.join("quiet.pcap"), dir.join("quiet.svg"));
+    let started = std::time::Instant::now();
+    let (code, stdout, stderr) = output(Command::new(SNIFF).args([
+        "--port",
+        &port,
+        "--duration",
+        "1",
+        "--write",
+        pcap.to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    assert_eq!(stdout, "", "no packet on that port");
+    assert!(stderr.ends_with("0 packets captured\n"), "{stderr}");
+    assert_eq!(
+        std::fs::read(&pcap).unwrap().len(),
+        24,
+        "just the file header"
+    );
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    assert!(picture.starts_with("<svg") && picture.ends_with("</svg>\n"));
+    assert_eq!(picture.matches(r#"<g class="packet">"#).count(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
