@@ -544,3 +544,55 @@ fn bad_imap_input_is_answered_and_the_session_goes_on() {
         "nothing appended"
     );
 }
+
+/// POP3 and IMAP see the same mailbox: a mail deleted over POP3 is reported as
+/// EXPUNGE to an IMAP session, one expunged over IMAP is not in the next POP3
+/// listing, and while a POP3 session has the mailbox IMAP may read but not change it.
+#[test]
+fn pop3_and_imap_agree_on_one_mailbox() {
+    let mail = Mail::start(&["--user", ALICE]);
+    for subject in ["one", "two", "three"] {
+        deliver(&mail, "ann@example.com", subject);
+    }
+    let mut imap = common::Raw::connect(mail.imap);
+    let mut ask = |line: &str| {
+        imap.line(line);
+        let tag = line.split(' ').next().unwrap().to_string();
+        let mut all = String::new();
+        loop {
+            let reply = imap.read_line();
+            assert!(
+                !reply.is_empty(),
+                "the server hung up after {line:?}: {all}"
+            );
+            all.push_str(&reply);
+            if reply.starts_with(&format!("{tag} ")) {
+                return all;
+            }
+        }
+    };
+    ask("a1 LOGIN alice secret");
+    assert!(ask("a2 SELECT INBOX").contains("* 3 EXISTS\r\n"));
+    // A POP3 session opens the mailbox: IMAP reads, but may not change it.
+    let mut pop3 = common::pop3_login(mail.pop3, "alice", "secret");
+    let refused = ask("a3 STORE 2 +FLAGS (\\Deleted)");
+    assert!(refused.starts_with("a3 NO [INUSE]"), "{refused}");
+    assert!(ask("a4 FETCH 2 (FLAGS)").starts_with("* 2 FETCH"));
+    pop3.line("DELE 1");
+    assert!(pop3.read_line().starts_with("+OK"));
+    pop3.line("QUIT");
+    assert!(pop3.read_line().starts_with("+OK"));
+    mail.logged("Bye: alice had 3 messages, 1 deleted");
+    // IMAP hears of POP3's deletion, and the numbers move up.
+    assert_eq!(ask("a5 NOOP"), "* 1 EXPUNGE\r\na5 OK NOOP completed\r\n");
+    assert!(ask("a6 FETCH 1 (UID)").starts_with("* 1 FETCH (UID 2)"));
+    // Now IMAP may change it: expunge "two", and POP3 lists only "three".
+    assert!(ask("a7 STORE 1 +FLAGS (\\Deleted)").starts_with("* 1 FETCH"));
+    assert!(ask("a8 EXPUNGE").starts_with("* 1 EXPUNGE"));
+    let listed = mail.fetch(&["--user", ALICE]);
+    assert!(
+        listed.stdout.starts_with("1 message for alice\n"),
+        "{listed:?}"
+    );
+    assert!(listed.stdout.ends_with(": three\n"), "{listed:?}");
+}
