@@ -197,10 +197,16 @@ fn the_count_stops_the_capture_with_complete_files() {
         ],
     );
     session(server.addr, "Sarah");
+    let lines = sniffer.lines_until(|seen| seen.len() == 3);
+    assert!(
+        lines[0].contains("Flags [S]"),
+        "the handshake comes first: {lines:#?}"
+    );
     let status = sniffer.child.wait().unwrap();
     assert!(status.success());
-    let lines: Vec<String> = sniffer.lines.try_iter().collect();
-    assert_eq!(lines.len(), 3, "{lines:#?}");
+    // The reader thread sees the end of the output once the sniffer has exited.
+    let after: Vec<String> = sniffer.lines.iter().collect();
+    assert!(after.is_empty(), "-c 3 means three: {after:#?}");
     let bytes = std::fs::read(&pcap).unwrap();
     let mut records = 0;
     let mut at = 24;
@@ -217,9 +223,11 @@ fn the_count_stops_the_capture_with_complete_files() {
 
 #[test]
 fn ipv6_echoes_print_as_tcpdump_prints_them() {
-    if !can_use_raw_sockets("the sniffer test") {
+    // In a namespace of its own: no other program's ICMP on this `lo`.
+    if !common::can_make_namespaces("the ICMPv6 sniffer test") {
         return;
     }
+    let scratch = common::netns::Scratch::new();
     if std::net::UdpSocket::bind("[::1]:0").is_err() {
         common::note("no IPv6 loopback here; skipping");
         return;
@@ -228,23 +236,27 @@ fn ipv6_echoes_print_as_tcpdump_prints_them() {
     std::fs::create_dir_all(&dir).unwrap();
     let pcap = dir.join("six.pcap");
     let mut sniffer = Sniffer::start(
-        SNIFF,
-        &[
-            "--proto",
-            "icmp",
-            "-c",
-            "4",
-            "--duration",
-            "60",
-            "--write",
-            pcap.to_str().unwrap(),
-        ],
+        "ip",
+        &scratch.exec_args(
+            SNIFF,
+            &[
+                "--proto",
+                "icmp",
+                "-c",
+                "4",
+                "--duration",
+                "60",
+                "--write",
+                pcap.to_str().unwrap(),
+            ],
+        ),
     );
     let ping = env!("CARGO_BIN_EXE_lesson10-ping");
-    let (code, stdout, stderr) = output(Command::new(ping).args(["-c", "2", "-i", "0.2", "::1"]));
+    let (code, stdout, stderr) =
+        output(Command::new("ip").args(scratch.exec_args(ping, &["-c", "2", "-i", "0.2", "::1"])));
     assert_eq!(code, 0, "{stdout}{stderr}");
+    let lines = sniffer.lines_until(|seen| seen.len() == 4);
     assert!(sniffer.child.wait().unwrap().success());
-    let lines: Vec<String> = sniffer.lines.try_iter().collect();
     let what: Vec<String> = lines
         .iter()
         .map(|l| {

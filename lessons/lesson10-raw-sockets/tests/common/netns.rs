@@ -210,6 +210,52 @@ impl Network {
     }
 }
 
+/// One namespace with only its own loopback: a quiet `lo` for a test alone.
+pub struct Scratch {
+    /// Its name.
+    pub name: String,
+}
+
+impl Scratch {
+    /// Makes it, with `lo` up.
+    pub fn new() -> Scratch {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "nl10-{}-s{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        ip(&["netns", "add", &name]);
+        let scratch = Scratch { name };
+        ip(&[
+            "netns",
+            "exec",
+            &scratch.name,
+            "ip",
+            "link",
+            "set",
+            "lo",
+            "up",
+        ]);
+        scratch
+    }
+
+    /// The arguments that run `program args...` inside it, for `Command::new("ip")`.
+    pub fn exec_args<'a>(&'a self, program: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+        let mut all = vec!["netns", "exec", self.name.as_str(), program];
+        all.extend_from_slice(args);
+        all
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .output();
+    }
+}
+
 impl Drop for Network {
     fn drop(&mut self) {
         for name in &self.names {

@@ -66,7 +66,8 @@ impl Sniffer {
             .unwrap()
             .success());
         let status = self.child.wait().unwrap();
-        let rest: Vec<String> = self.lines.try_iter().collect();
+        // The reader thread ends at the end of the output, after the exit.
+        let rest: Vec<String> = self.lines.iter().collect();
         (status.code().unwrap_or(-1), rest)
     }
 }
