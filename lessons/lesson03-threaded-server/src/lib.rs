@@ -15,6 +15,7 @@
 
 pub mod messages;
 pub mod naive;
+pub mod protocol;
 
 use messages::{Event, Messages};
 use shared::framing::write_line;
@@ -26,11 +27,7 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-/// The longest message accepted, in bytes.
-pub const MAX_LINE: usize = 4096;
-
-/// What the server says to a client over the connection limit.
-pub const BUSY: &str = "error: server busy, try again later";
+pub use protocol::{is_exit, BUSY, MAX_LINE};
 
 /// How long a reply may wait for a client that does not read; after that the
 /// connection is given up (a client that never reads must not pin a thread).
@@ -182,7 +179,7 @@ pub fn tcplink(
 
 /// The conversation itself: greeting, replies, and a last word if we end it.
 fn converse(conn: &mut Messages, config: &Config, shutdown: &Shutdown) -> io::Result<()> {
-    write_line(conn.stream(), "Welcome!")?;
+    write_line(conn.stream(), protocol::WELCOME)?;
     let goodbye = loop {
         match conn.next(shutdown)? {
             Event::Message(text) if is_exit(&text) => return Ok(()),
@@ -190,21 +187,13 @@ fn converse(conn: &mut Messages, config: &Config, shutdown: &Shutdown) -> io::Re
                 if !config.delay.is_zero() {
                     shutdown.wait_timeout(config.delay); // the tutorial's time.sleep(1)
                 }
-                write_line(conn.stream(), &format!("Hello, {name}!"))?;
+                write_line(conn.stream(), &protocol::greeting(&name))?;
             }
             Event::End => return Ok(()),
-            Event::TooLong { limit } => {
-                break format!("error: message too long (limit {limit} bytes)")
-            }
-            Event::Idle => {
-                let secs = config.idle_timeout.as_secs_f64();
-                break format!("error: nothing received for {secs} s, closing the connection");
-            }
-            Event::Unfinished => {
-                let secs = config.idle_timeout.as_secs_f64();
-                break format!("error: line not finished within {secs} s, closing the connection");
-            }
-            Event::Shutdown => break "server shutting down".to_string(),
+            Event::TooLong { limit } => break protocol::too_long(limit),
+            Event::Idle => break protocol::idle(config.idle_timeout),
+            Event::Unfinished => break protocol::unfinished(config.idle_timeout),
+            Event::Shutdown => break protocol::SHUTTING_DOWN.to_string(),
         }
     };
     write_line(conn.stream(), &goodbye)
@@ -224,9 +213,4 @@ fn in_words(err: io::Error) -> io::Error {
         io::ErrorKind::TimedOut,
         format!("the client stopped reading: a reply could not be sent for {secs} s"),
     )
-}
-
-/// `exit` ends a session; `disconnect` is the other tutorial's word for it.
-pub fn is_exit(message: &str) -> bool {
-    matches!(message.trim(), "exit" | "disconnect")
 }

@@ -30,8 +30,7 @@ use std::io;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-/// How long a client without newlines must stay quiet for its bytes to count as a message.
-pub const PAUSE: Duration = Duration::from_millis(200);
+pub use crate::protocol::PAUSE;
 
 /// How often a quiet connection checks for shutdown and idleness.
 const TICK: Duration = Duration::from_millis(250);

@@ -23,8 +23,8 @@ use std::sync::mpsc::{sync_channel, Receiver, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-/// What a client is told when no thread is free for it.
-pub const BUSY: &str = "error: server busy, try again later";
+/// What a client is told when no thread is free for it (lesson 3's words).
+pub use lesson03_threaded_server::protocol::BUSY;
 
 // ANCHOR: strategy
 /// How connections are given a thread: the part Python's mixins decide.

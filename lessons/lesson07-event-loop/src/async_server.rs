@@ -7,7 +7,7 @@
 //! another task whose socket is ready. A parked task costs a few hundred bytes,
 //! where a parked thread costs a stack.
 
-use crate::session::{Flow, Session, SHUTTING_DOWN, WELCOME};
+use crate::session::{shutting_down, welcome, Flow, Session};
 use shared::server::log;
 use std::future::Future;
 use std::io;
@@ -60,7 +60,7 @@ pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) ->
 // ANCHOR: converse
 /// One connection: straight-line code, like lesson 3's thread, but every wait is an `.await`.
 async fn converse(mut stream: TcpStream, mut stopping: watch::Receiver<bool>) -> io::Result<()> {
-    if !send(&mut stream, WELCOME, &mut stopping).await? {
+    if !send(&mut stream, &welcome(), &mut stopping).await? {
         return Ok(());
     }
     let mut session = Session::new(Instant::now());
@@ -76,7 +76,7 @@ async fn converse(mut stream: TcpStream, mut stopping: watch::Receiver<bool>) ->
             },
             _ = sleep_until(deadline) => session.on_timer(Instant::now(), &mut out),
             _ = stopping.changed() => {
-                out.extend_from_slice(SHUTTING_DOWN);
+                out.extend_from_slice(&shutting_down());
                 Flow::Close
             }
         };

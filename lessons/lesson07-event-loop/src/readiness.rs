@@ -9,7 +9,7 @@
 //! Every socket is non-blocking, so a `read` or `write` that would wait returns
 //! `WouldBlock` instead; that is the signal to stop and wait for the next event.
 
-use crate::session::{Flow, Session, SHUTTING_DOWN, WELCOME};
+use crate::session::{shutting_down, welcome, Flow, Session};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 use shared::server::{log, Shutdown};
@@ -120,7 +120,7 @@ pub fn serve(listener: std::net::TcpListener, shutdown: &Shutdown) -> io::Result
     drop(waker);
     // Say goodbye: one best-effort write each (the buffers are nearly always empty).
     for conn in conns.values_mut() {
-        conn.out.extend_from_slice(SHUTTING_DOWN);
+        conn.out.extend_from_slice(&shutting_down());
         let _ = conn.flush();
         let _ = conn.stream.shutdown(std::net::Shutdown::Write);
         log(format_args!("Connection from {} closed.", conn.peer));
@@ -251,7 +251,7 @@ fn accept_all(
             stream,
             peer,
             session: Session::new(Instant::now()),
-            out: WELCOME.to_vec(),
+            out: welcome(),
             closing: None,
             wants_write: false,
             paused: false,

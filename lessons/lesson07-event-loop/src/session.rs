@@ -12,19 +12,19 @@
 //! newline, a pause of [`PAUSE`] ends one too (the tutorials' bare-word clients);
 //! `exit` or `disconnect` ends the session; a line over [`MAX_LINE`] bytes is refused.
 
-use std::time::{Duration, Instant};
+use lesson03_threaded_server::protocol::{self, line};
+pub use lesson03_threaded_server::protocol::{MAX_LINE, PAUSE};
+use std::time::Instant;
 
-/// The longest message accepted, in bytes.
-pub const MAX_LINE: usize = 4096;
+/// What the server sends first, as it goes on the wire.
+pub fn welcome() -> Vec<u8> {
+    line(protocol::WELCOME)
+}
 
-/// How long a client without newlines must stay quiet for its bytes to be a message.
-pub const PAUSE: Duration = Duration::from_millis(200);
-
-/// What the server sends first.
-pub const WELCOME: &[u8] = b"Welcome!\n";
-
-/// What every client is told when the server stops.
-pub const SHUTTING_DOWN: &[u8] = b"server shutting down\n";
+/// What every client is told when the server stops, as it goes on the wire.
+pub fn shutting_down() -> Vec<u8> {
+    line(protocol::SHUTTING_DOWN)
+}
 
 /// Whether the connection stays open after a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,7 +48,7 @@ pub struct Session {
 }
 
 impl Session {
-    /// A new conversation; send [`WELCOME`] first.
+    /// A new conversation; send [`welcome`] first.
     pub fn new(now: Instant) -> Session {
         Session {
             pending: Vec::new(),
@@ -108,15 +108,15 @@ fn answer(line: &[u8], out: &mut Vec<u8>) -> Flow {
         return too_long(out);
     }
     let text = String::from_utf8_lossy(line);
-    if matches!(text.trim(), "exit" | "disconnect") {
+    if protocol::is_exit(&text) {
         return Flow::Close;
     }
-    out.extend_from_slice(format!("Hello, {text}!\n").as_bytes());
+    out.extend_from_slice(&protocol::line(&protocol::greeting(&text)));
     Flow::Open
 }
 
 fn too_long(out: &mut Vec<u8>) -> Flow {
-    out.extend_from_slice(format!("error: message too long (limit {MAX_LINE} bytes)\n").as_bytes());
+    out.extend_from_slice(&protocol::line(&protocol::too_long(MAX_LINE)));
     Flow::Close
 }
 

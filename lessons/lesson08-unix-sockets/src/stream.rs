@@ -8,7 +8,7 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::time::Duration;
 
 /// What a client over the limit is told before the server hangs up (lesson 3's words).
-pub const BUSY: &str = "error: server busy, try again later";
+pub use lesson06_socketserver::BUSY;
 
 /// How the server behaves; the command-line flags fill it in.
 #[derive(Clone, Debug)]
