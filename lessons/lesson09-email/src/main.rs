@@ -84,6 +84,6 @@ fn run(args: Args) -> anyhow::Result<()> {
             "Removed {stale} unfinished files older than 36 hours from tmp/ folders"
         ));
     }
-    serve(&smtp, &pop3, &imap, &mta, &shutdown)?;
+    serve(&smtp, &pop3, &imap, std::sync::Arc::new(mta), &shutdown)?;
     Ok(())
 }

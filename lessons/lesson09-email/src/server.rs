@@ -1,31 +1,33 @@
-//! The accept loops: one per protocol, a scoped thread per session, a limit on both.
+//! The listeners: one per protocol, each served by lesson 6's general server.
 
 use crate::{imap, pop3, smtp, Mta};
-use shared::server::{incoming_until, log, refuse_with, Shutdown};
+use lesson06_socketserver::Strategy;
+use shared::server::{log, refuse_with, Shutdown};
 use std::io;
-use std::net::TcpListener;
-use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::thread;
 
 // ANCHOR: serve
 /// Serves SMTP, POP3 and IMAP on their listeners, a thread per session, until
-/// `shutdown`.
+/// `shutdown`; returns when every session has ended, so when `serve` returns,
+/// every mail that was answered `250` is on disk.
 ///
-/// `thread::scope` lets every session borrow `mta` and `shutdown` (no `Arc` needed)
-/// and waits for all of them before returning: when `serve` returns, every mail
-/// that was answered `250` is on disk.
+/// Each listener is served by lesson 6's general server: a thread per connection,
+/// at most `max_connections` per protocol, one panic policy, named threads. What
+/// lesson 9 adds is only what is its own: which session runs, and how a client
+/// is turned away, in the protocol's own words.
 pub fn serve(
     smtp: &TcpListener,
     pop3: &TcpListener,
     imap: &TcpListener,
-    mta: &Mta,
+    mta: Arc<Mta>,
     shutdown: &Shutdown,
 ) -> io::Result<()> {
     thread::scope(|s| {
-        let pop3 = s.spawn(|| accept(pop3, Protocol::Pop3, mta, shutdown));
-        let imap = s.spawn(|| accept(imap, Protocol::Imap, mta, shutdown));
-        let smtp = accept(smtp, Protocol::Smtp, mta, shutdown);
+        let pop3 = s.spawn(|| accept(pop3, Protocol::Pop3, mta.clone(), shutdown));
+        let imap = s.spawn(|| accept(imap, Protocol::Imap, mta.clone(), shutdown));
+        let smtp = accept(smtp, Protocol::Smtp, mta.clone(), shutdown);
         let pop3 = pop3.join().unwrap_or(Ok(()));
         let imap = imap.join().unwrap_or(Ok(()));
         smtp.and(pop3).and(imap)
@@ -40,6 +42,19 @@ enum Protocol {
     Imap,
 }
 
+impl Protocol {
+    /// What a client is told when the server is full: a reply it understands
+    /// (a silent close would look like a crash, and an SMTP client would not know
+    /// to try again later).
+    fn busy(self) -> &'static [u8] {
+        match self {
+            Protocol::Smtp => b"421 4.3.2 Too many connections, try again later\r\n",
+            Protocol::Pop3 => b"-ERR [SYS/TEMP] Too many connections, try again later\r\n",
+            Protocol::Imap => b"* BYE Too many connections, try again later\r\n",
+        }
+    }
+}
+
 impl std::fmt::Display for Protocol {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -50,50 +65,32 @@ impl std::fmt::Display for Protocol {
     }
 }
 
-/// One listener's accept loop: a scoped thread per session, at most `max_connections`.
+/// One listener, served through lesson 6 with this protocol's session and refusal.
 fn accept(
     listener: &TcpListener,
     protocol: Protocol,
-    mta: &Mta,
+    mta: Arc<Mta>,
     shutdown: &Shutdown,
 ) -> io::Result<()> {
-    let active = AtomicUsize::new(0);
-    thread::scope(|s| {
-        for (stream, peer) in incoming_until(listener, shutdown)? {
-            if active.fetch_add(1, Ordering::SeqCst) >= mta.max_connections {
-                active.fetch_sub(1, Ordering::SeqCst);
-                log(format_args!(
-                    "{protocol} {peer}: refused, too many sessions"
-                ));
-                refuse_with(
-                    stream,
-                    match protocol {
-                        Protocol::Smtp => b"421 4.3.2 Too many connections, try again later\r\n",
-                        Protocol::Pop3 => {
-                            b"-ERR [SYS/TEMP] Too many connections, try again later\r\n"
-                        }
-                        Protocol::Imap => b"* BYE Too many connections, try again later\r\n",
-                    },
-                );
-                continue;
-            }
-            let active = &active;
-            s.spawn(move || {
-                // A bug in one session must not take the server down (see lesson 3).
-                let result = std::panic::catch_unwind(AssertUnwindSafe(|| match protocol {
-                    Protocol::Smtp => smtp::session(stream, peer, mta, shutdown),
-                    Protocol::Pop3 => pop3::session(stream, peer, mta, shutdown),
-                    Protocol::Imap => imap::session(stream, peer, mta, shutdown),
-                }));
-                match result {
-                    Ok(Ok(())) => {}
-                    Ok(Err(err)) => log(format_args!("{protocol} {peer}: connection lost: {err}")),
-                    Err(_) => log(format_args!("{protocol} {peer}: session failed (a bug)")),
-                }
-                active.fetch_sub(1, Ordering::SeqCst);
-            });
+    let max = mta.max_connections;
+    let handler = move |stream: TcpStream, peer: SocketAddr, shutdown: &Shutdown| {
+        let ended = match protocol {
+            Protocol::Smtp => smtp::session(stream, peer, &mta, shutdown),
+            Protocol::Pop3 => pop3::session(stream, peer, &mta, shutdown),
+            Protocol::Imap => imap::session(stream, peer, &mta, shutdown),
+        };
+        if let Err(err) = ended {
+            log(format_args!("{protocol} {peer}: connection lost: {err}"));
         }
         Ok(())
-    })
+    };
+    let refuse = move |stream: TcpStream, peer: &SocketAddr| {
+        log(format_args!(
+            "{protocol} {peer}: refused, too many sessions"
+        ));
+        refuse_with(stream, protocol.busy());
+    };
+    let strategy = Strategy::ThreadPerConnection { max };
+    lesson06_socketserver::serve(listener, strategy, handler, refuse, shutdown)
 }
 // ANCHOR_END: serve
