@@ -150,13 +150,27 @@ impl HostPort {
     }
 }
 
+/// A host as it is written before `:PORT`: an IPv6 address goes in brackets
+/// (`[::1]:9999`), since its own colons would make the port ambiguous; names and
+/// IPv4 addresses stay as they are. The one place this rule is written.
+pub fn bracketed(host: &str) -> std::borrow::Cow<'_, str> {
+    if host.contains(':') {
+        format!("[{host}]").into()
+    } else {
+        host.into()
+    }
+}
+
+impl HostPort {
+    /// The host as it appears before `:PORT` (see [`bracketed`]).
+    pub fn host_for_display(&self) -> std::borrow::Cow<'_, str> {
+        bracketed(&self.host)
+    }
+}
+
 impl fmt::Display for HostPort {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.host.contains(':') {
-            write!(f, "[{}]:{}", self.host, self.port)
-        } else {
-            write!(f, "{}:{}", self.host, self.port)
-        }
+        write!(f, "{}:{}", self.host_for_display(), self.port)
     }
 }
 
@@ -175,6 +189,14 @@ pub fn resolve(input: &str) -> Result<Vec<SocketAddr>, AddrError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_hosts_are_bracketed_before_a_port_and_nothing_else_is() {
+        assert_eq!(bracketed("::1"), "[::1]");
+        assert_eq!(bracketed("127.0.0.1"), "127.0.0.1");
+        assert_eq!(bracketed("example.org"), "example.org");
+        assert_eq!(HostPort::parse("[::1]:9").unwrap().to_string(), "[::1]:9");
+    }
 
     fn parsed(s: &str) -> (String, u16) {
         let hp = HostPort::parse(s).unwrap_or_else(|e| panic!("{s:?} should parse: {e}"));

@@ -100,17 +100,6 @@ fn explain_bind(action: String, addr: &HostPort, err: io::Error) -> NetError {
     }
 }
 
-impl HostPort {
-    /// The host as it appears before `:PORT` (IPv6 in brackets).
-    fn host_for_display(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        }
-    }
-}
-
 // ANCHOR: announce
 /// Prints `Listening on IP:PORT`, the first line of every server, and flushes it.
 ///

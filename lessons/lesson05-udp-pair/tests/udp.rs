@@ -201,7 +201,7 @@ fn nothing_listening_is_explained() {
 #[test]
 fn serves_ipv6_clients() {
     if UdpSocket::bind("[::1]:0").is_err() {
-        eprintln!("note: no IPv6 loopback here; skipping");
+        shared::testing::skip("no IPv6 loopback here");
         return;
     }
     let server = ServerProcess::start(SERVER, &["--bind", "[::1]:0"]);
@@ -293,7 +293,7 @@ fn the_client_refuses_a_message_whose_reply_cannot_fit_and_names_the_limit() {
 #[test]
 fn over_ipv6_a_reply_larger_than_ipv4_allows_still_arrives() {
     if UdpSocket::bind("[::1]:0").is_err() {
-        eprintln!("note: no IPv6 loopback here; skipping");
+        shared::testing::skip("no IPv6 loopback here");
         return;
     }
     let server = ServerProcess::start(SERVER, &["--bind", "[::1]:0"]);
