@@ -181,3 +181,26 @@ fn a_router_that_cannot_find_the_host_says_so() {
         "{stderr}"
     );
 }
+
+#[test]
+fn traceroute_to_a_missing_host_ends_with_the_routers_unreachable_mark() {
+    if !can_make_namespaces("traceroute to a missing host") {
+        return;
+    }
+    let net = Network::build();
+    // One probe per hop: R2's "host unreachable" takes about 3 seconds to come.
+    let (code, stdout, stderr) =
+        output(&mut net.command(net.a(), TRACEROUTE, &["-q", "1", "-w", "8", "192.0.2.99"]));
+    assert_eq!(code, 1, "stdout: {stdout}\nstderr: {stderr}");
+    let hops = hops(&stdout);
+    let addrs: Vec<&str> = hops.iter().map(|h| h.1[0].as_str()).collect();
+    assert_eq!(addrs, [netns::R1, netns::R2, netns::R2], "{stdout}");
+    assert!(
+        stdout.lines().last().unwrap().ends_with(" ms !H"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.starts_with("error: 192.0.2.99 is unreachable"),
+        "{stderr}"
+    );
+}
