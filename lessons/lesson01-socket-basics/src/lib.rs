@@ -18,133 +18,154 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// One line of the Python-to-Rust table: (Python call, Rust equivalent, step or lesson that shows it).
-pub const API: &[(&str, &str, &str)] = &[
-    (
-        "socket(AF_INET, SOCK_STREAM)",
-        "socket2::Socket::new(Domain::IPV4, Type::STREAM, None)",
-        "step 1",
-    ),
-    (
-        "socket(AF_INET6, SOCK_STREAM)",
+/// One socket call as Python's `socket` module spells it, and as Rust does it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Call {
+    /// The Python call.
+    pub python: &'static str,
+    /// The Rust equivalent.
+    pub rust: &'static str,
+}
+
+const fn call(python: &'static str, rust: &'static str) -> Call {
+    Call { python, rust }
+}
+
+/// The calls each step of the tour performs, in order: step 1 is `STEPS[0]`.
+///
+/// This list is the one source of both the tour's `Python:`/`Rust:` lines and the
+/// `--list` table, so the two cannot disagree.
+pub const STEPS: [&[Call]; 14] = [
+    &[
+        call(
+            "s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)",
+            "Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))",
+        ),
+        call(
+            "s.fileno()",
+            "socket.as_raw_fd() (Windows: as_raw_socket())",
+        ),
+    ],
+    &[
+        call(
+            "s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)",
+            "socket.set_reuse_address(true)",
+        ),
+        call(
+            "s.getsockopt(SOL_SOCKET, SO_RCVBUF)",
+            "socket.recv_buffer_size()",
+        ),
+    ],
+    &[
+        call("s.bind(('127.0.0.1', 0))", "socket.bind(&addr.into())"),
+        call("s.listen(5)", "socket.listen(5)"),
+        call("s.getsockname()", "listener.local_addr()"),
+    ],
+    &[
+        call("c.connect(addr)", "TcpStream::connect(addr)"),
+        call("conn, addr = s.accept()", "listener.accept()"),
+        call("c.getpeername()", "client.peer_addr()"),
+    ],
+    &[
+        call("c.send(b'hello')", "client.write(b\"hello\")"),
+        call("conn.recv(1024)", "server.read(&mut [0; 1024])"),
+    ],
+    &[
+        call("c.sendall(b'0123456789')", "client.write_all(..)"),
+        call(
+            "conn.recv(4) until 10 bytes",
+            "server.read(&mut [0; 4]) in a loop",
+        ),
+    ],
+    &[
+        call("c.setblocking(False)", "client.set_nonblocking(true)"),
+        call("c.send(16 MiB)", "client.write(&data) -> n"),
+        call("c.sendall(rest)", "client.write_all(&data[n..])"),
+    ],
+    &[
+        call(
+            "conn.settimeout(0.2)",
+            "server.set_read_timeout(Some(200 ms))",
+        ),
+        call("conn.gettimeout()", "server.read_timeout()"),
+        call("conn.recv(16)", "server.read(..)"),
+    ],
+    &[
+        call("conn.setblocking(False)", "server.set_nonblocking(true)"),
+        call("conn.recv(16)", "server.read(..)"),
+    ],
+    &[
+        call("f = conn.makefile('r')", "BufReader::new(server)"),
+        call("f.readline() x2", ".read_line(..) x2"),
+        call("c.close()", "drop(client)"),
+        call("conn.recv(16)", "read(..)"),
+    ],
+    &[call(
+        "c.connect_ex(('127.0.0.1', closed_port))",
+        "TcpStream::connect(addr) -> Err(e); e.kind(); e.raw_os_error()",
+    )],
+    &[
+        call(
+            "u.sendto(b'first', addr); u.sendto(b'second', addr)",
+            "sender.send_to(..) x2",
+        ),
+        call("r.recvfrom(1024) x2", "receiver.recv_from(&mut buf) x2"),
+    ],
+    &[call(
+        "socket.socket(socket.AF_INET6, socket.SOCK_STREAM); bind(('::1', 0))",
         "TcpListener::bind(\"[::1]:0\")",
-        "step 13",
+    )],
+    &[call(
+        "a, b = socket.socketpair(socket.AF_UNIX)",
+        "std::os::unix::net::UnixStream::pair()",
+    )],
+];
+
+/// Calls the tour does not perform, and where the course shows them.
+pub const ELSEWHERE: &[(Call, &str)] = &[
+    (
+        call("socket(AF_INET, SOCK_DGRAM)", "UdpSocket::bind(addr)"),
+        "lesson05",
     ),
     (
-        "socket(AF_INET, SOCK_DGRAM)",
-        "UdpSocket::bind(addr)",
-        "step 12, lesson05",
+        call(
+            "socket(AF_UNIX, SOCK_STREAM)",
+            "std::os::unix::net::UnixListener / UnixStream",
+        ),
+        "lesson08",
     ),
     (
-        "socket(AF_UNIX, SOCK_STREAM)",
-        "std::os::unix::net::UnixStream",
-        "step 14, lesson08",
-    ),
-    (
-        "socket(..., SOCK_RAW)",
-        "socket2 Type::RAW (root or CAP_NET_RAW)",
+        call(
+            "socket(..., SOCK_RAW)",
+            "socket2 Type::RAW (root or CAP_NET_RAW)",
+        ),
         "lesson10",
     ),
     (
-        "socket(..., SOCK_SEQPACKET)",
-        "socket2 Type::SEQPACKET (Unix only; not shown)",
-        "-",
-    ),
-    (
-        "s.fileno()",
-        "AsRawFd::as_raw_fd(&s) / AsRawSocket on Windows",
-        "step 1",
-    ),
-    (
-        "s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)",
-        "socket.set_reuse_address(true)",
-        "step 2",
-    ),
-    (
-        "s.getsockopt(SOL_SOCKET, SO_REUSEADDR)",
-        "socket.reuse_address()",
-        "step 2",
-    ),
-    (
-        "s.getsockopt(SOL_SOCKET, SO_RCVBUF)",
-        "SockRef::from(&s).recv_buffer_size()",
-        "step 2",
-    ),
-    (
-        "s.bind((host, port))",
-        "socket.bind(&addr.into()) / TcpListener::bind(addr)",
-        "step 3",
-    ),
-    ("s.getsockname()", "s.local_addr()", "step 3"),
-    (
-        "s.listen(5)",
-        "socket.listen(5) (TcpListener::bind uses 128)",
-        "step 3",
-    ),
-    (
-        "s.connect((host, port))",
-        "TcpStream::connect(addr)",
-        "step 4",
-    ),
-    (
-        "s.connect_ex((host, port))",
-        "TcpStream::connect(addr) -> Result; err.raw_os_error()",
-        "step 11",
-    ),
-    (
-        "s.accept()",
-        "listener.accept() -> (TcpStream, SocketAddr)",
-        "step 4",
-    ),
-    ("s.getpeername()", "s.peer_addr()", "step 4"),
-    (
-        "s.send(data)",
-        "s.write(&data) -> bytes taken",
-        "steps 5, 7",
-    ),
-    ("s.sendall(data)", "s.write_all(&data)", "step 7"),
-    (
-        "s.recv(1024)",
-        "s.read(&mut buf) -> bytes read, 0 = end of stream",
-        "steps 5, 6, 10",
-    ),
-    (
-        "s.sendto(data, addr)",
-        "udp.send_to(&data, addr)",
-        "step 12",
-    ),
-    (
-        "s.recvfrom(1024)",
-        "udp.recv_from(&mut buf) -> (n, sender)",
-        "step 12",
-    ),
-    (
-        "s.settimeout(0.2)",
-        "s.set_read_timeout(Some(Duration::from_millis(200)))",
-        "step 8",
-    ),
-    ("s.gettimeout()", "s.read_timeout()", "step 8"),
-    ("s.setblocking(False)", "s.set_nonblocking(true)", "step 9"),
-    ("s.makefile('r')", "BufReader::new(&s).lines()", "step 10"),
-    (
-        "s.shutdown(SHUT_WR)",
-        "s.shutdown(Shutdown::Write)",
-        "step 10",
-    ),
-    (
-        "s.close()",
-        "drop(s) (sockets close when they go out of scope)",
-        "step 10",
+        call(
+            "socket(..., SOCK_SEQPACKET)",
+            "socket2 Type::SEQPACKET (Unix only)",
+        ),
+        "not shown",
     ),
 ];
 
-/// The table printed by `--list`.
+/// The table printed by `--list`: every call of [`STEPS`] with its step, then [`ELSEWHERE`].
 pub fn api_table() -> String {
-    let width = API.iter().map(|(py, _, _)| py.len()).max().unwrap_or(0);
-    let rust_width = API.iter().map(|(_, rs, _)| rs.len()).max().unwrap_or(0);
+    let rows: Vec<(Call, String)> = STEPS
+        .iter()
+        .enumerate()
+        .flat_map(|(i, calls)| calls.iter().map(move |c| (*c, format!("step {}", i + 1))))
+        .chain(ELSEWHERE.iter().map(|(c, where_)| (*c, where_.to_string())))
+        .collect();
+    let width = rows.iter().map(|(c, _)| c.python.len()).max().unwrap_or(0);
+    let rust_width = rows.iter().map(|(c, _)| c.rust.len()).max().unwrap_or(0);
     let mut out = format!("{:width$}  {:rust_width$}  shown in\n", "Python", "Rust");
-    for (py, rs, where_) in API {
-        out.push_str(&format!("{py:width$}  {rs:rust_width$}  {where_}\n"));
+    for (c, where_) in rows {
+        out.push_str(&format!(
+            "{:width$}  {:rust_width$}  {where_}\n",
+            c.python, c.rust
+        ));
     }
     out
 }
@@ -158,7 +179,8 @@ pub fn create_socket() -> io::Result<(Socket, i64)> {
     // ANCHOR: create
     let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
     // ANCHOR_END: create
-    Ok((socket.try_clone()?, raw_handle(&socket)))
+    let handle = raw_handle(&socket);
+    Ok((socket, handle))
 }
 
 #[cfg(unix)]
@@ -287,8 +309,9 @@ pub fn partial_write() -> io::Result<PartialWrite> {
     let data = vec![b'x'; 16 << 20];
     client.set_nonblocking(true)?;
     // ANCHOR: partial_write
-    let accepted = client.write(&data)?; // nobody is reading yet
-                                         // ANCHOR_END: partial_write
+    // Nobody is reading yet.
+    let accepted = client.write(&data)?;
+    // ANCHOR_END: partial_write
     client.set_nonblocking(false)?;
 
     let reader = thread::spawn(move || -> io::Result<usize> {
@@ -296,9 +319,10 @@ pub fn partial_write() -> io::Result<PartialWrite> {
         server.read_to_end(&mut sink)
     });
     // ANCHOR: write_all
-    client.write_all(&data[accepted..])?; // loops until every byte is taken
-    client.shutdown(Shutdown::Write)?; // tell the reader there is no more
-                                       // ANCHOR_END: write_all
+    // Loops until every byte is taken; then tells the reader there is no more.
+    client.write_all(&data[accepted..])?;
+    client.shutdown(Shutdown::Write)?;
+    // ANCHOR_END: write_all
     let delivered = reader
         .join()
         .map_err(|_| io::Error::other("reader thread panicked"))??;
@@ -456,165 +480,124 @@ pub fn unix_pair() -> io::Result<Vec<u8>> {
 /// One step of the tour as printed.
 pub struct Step {
     /// The Python call(s).
-    pub python: &'static str,
+    pub python: String,
     /// The Rust equivalent.
-    pub rust: &'static str,
+    pub rust: String,
     /// What happened, in words.
     pub result: String,
 }
 
 /// Runs every step and returns what each printed; the caller decides where it goes.
 pub fn tour() -> anyhow::Result<Vec<Step>> {
-    let mut steps = Vec::new();
-    let mut step = |python, rust, result: String| {
-        steps.push(Step {
-            python,
-            rust,
-            result,
-        })
-    };
+    let mut results = Vec::new();
+    let mut step = |result: String| results.push(result);
 
     let (socket, fd) = create_socket().context("step 1: socket()")?;
-    step(
-        "s = socket.socket(socket.AF_INET, socket.SOCK_STREAM); s.fileno()",
-        "Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))",
-        format!("a TCP socket, file descriptor {fd}"),
-    );
+    step(format!("a TCP socket, file descriptor {fd}"));
 
     let opts = socket_options(&socket).context("step 2: setsockopt()")?;
-    step(
-        "s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1); s.getsockopt(SOL_SOCKET, SO_RCVBUF)",
-        "socket.set_reuse_address(true); socket.recv_buffer_size()",
-        format!(
-            "SO_REUSEADDR = {}, receive buffer = {} bytes",
-            opts.reuse_address, opts.recv_buffer
-        ),
-    );
+    step(format!(
+        "SO_REUSEADDR = {}, receive buffer = {} bytes",
+        opts.reuse_address, opts.recv_buffer
+    ));
 
     let listener = bind_and_listen(socket).context("step 3: bind()/listen()")?;
     let bound = listener.local_addr()?;
-    step(
-        "s.bind(('127.0.0.1', 0)); s.listen(5); s.getsockname()",
-        "socket.bind(&addr.into()); socket.listen(5); listener.local_addr()",
-        format!("port 0 means \"any free port\": the OS chose {bound}"),
-    );
+    step(format!(
+        "port 0 means \"any free port\": the OS chose {bound}"
+    ));
 
     let mut conn = connect_and_accept(&listener).context("step 4: connect()/accept()")?;
-    step(
-        "c.connect(addr); conn, addr = s.accept(); c.getpeername()",
-        "TcpStream::connect(addr); listener.accept(); client.peer_addr()",
-        format!(
-            "client {} connected to {}; accept() reported {}",
-            conn.client.local_addr()?,
-            conn.client.peer_addr()?,
-            conn.accepted_from
-        ),
-    );
+    step(format!(
+        "client {} connected to {}; accept() reported {}",
+        conn.client.local_addr()?,
+        conn.client.peer_addr()?,
+        conn.accepted_from
+    ));
 
     let (sent, got) = send_and_recv(&mut conn).context("step 5: send()/recv()")?;
-    step(
-        "c.send(b'hello'); conn.recv(1024)",
-        "client.write(b\"hello\"); server.read(&mut [0; 1024])",
-        format!(
-            "send took {sent} bytes; recv(1024) returned {} bytes {:?}: what had arrived, not 1024",
-            got.len(),
-            String::from_utf8_lossy(&got)
-        ),
-    );
+    step(format!(
+        "send took {sent} bytes; recv(1024) returned {} bytes {:?}: what had arrived, not 1024",
+        got.len(),
+        String::from_utf8_lossy(&got)
+    ));
 
     let pieces = one_send_many_recvs(&mut conn).context("step 6: recv() pieces")?;
-    step(
-        "c.sendall(b'0123456789'); conn.recv(4) until 10 bytes",
-        "client.write_all(..); server.read(&mut [0; 4]) in a loop",
-        format!(
-            "one send arrived as {} reads of {pieces:?} bytes: TCP keeps no message boundaries",
-            pieces.len()
-        ),
-    );
+    step(format!(
+        "one send arrived as {} reads of {pieces:?} bytes: TCP keeps no message boundaries",
+        pieces.len()
+    ));
 
     let pw = partial_write().context("step 7: send() vs sendall()")?;
-    step(
-        "c.setblocking(False); c.send(16 MiB); ...; c.sendall(rest)",
-        "client.write(&data) -> n; client.write_all(&data[n..])",
-        format!(
-            "one send took only {} of {} bytes; write_all sent the rest: {} bytes delivered",
-            pw.accepted, pw.attempted, pw.delivered
-        ),
-    );
+    step(format!(
+        "one send took only {} of {} bytes; write_all sent the rest: {} bytes delivered",
+        pw.accepted, pw.attempted, pw.delivered
+    ));
 
     let to = read_timeout(&mut conn).context("step 8: settimeout()")?;
-    step(
-        "conn.settimeout(0.2); conn.gettimeout(); conn.recv(16)",
-        "server.set_read_timeout(Some(200 ms)); server.read_timeout(); server.read(..)",
-        format!(
-            "timeout {:?}; the read gave up after {} ms with {:?}",
-            to.timeout,
-            to.waited.as_millis(),
-            to.kind
-        ),
-    );
+    step(format!(
+        "timeout {:?}; the read gave up after {} ms with {:?}",
+        to.timeout,
+        to.waited.as_millis(),
+        to.kind
+    ));
 
     let kind = nonblocking_read(&mut conn).context("step 9: setblocking(False)")?;
-    step(
-        "conn.setblocking(False); conn.recv(16)",
-        "server.set_nonblocking(true); server.read(..)",
-        format!("no data yet, so the read failed at once with {kind:?}"),
-    );
+    step(format!(
+        "no data yet, so the read failed at once with {kind:?}"
+    ));
 
     let (lines, last) = lines_then_end_of_stream(conn).context("step 10: makefile()/close()")?;
-    step(
-        "f = conn.makefile('r'); f.readline() x2; c.close(); conn.recv(16)",
-        "BufReader::new(server).read_line(..) x2; drop(client); read(..)",
-        format!("lines {lines:?}, then a read of {last} bytes: 0 means the peer closed"),
-    );
+    step(format!(
+        "lines {lines:?}, then a read of {last} bytes: 0 means the peer closed"
+    ));
 
     let refused = refused_connection().context("step 11: connect_ex()")?;
-    step(
-        "c.connect_ex(('127.0.0.1', closed_port))",
-        "TcpStream::connect(addr) -> Err(e); e.kind(); e.raw_os_error()",
-        format!("{:?}, OS error code {:?}", refused.kind, refused.code),
-    );
+    step(format!(
+        "{:?}, OS error code {:?}",
+        refused.kind, refused.code
+    ));
 
     let (datagrams, from, sender) = udp_datagrams().context("step 12: sendto()/recvfrom()")?;
     let shown: Vec<_> = datagrams
         .iter()
         .map(|d| String::from_utf8_lossy(d).into_owned())
         .collect();
-    step(
-        "u.sendto(b'first', addr); u.sendto(b'second', addr); r.recvfrom(1024) x2",
-        "sender.send_to(..) x2; receiver.recv_from(&mut buf) x2",
-        format!("two datagrams, two reads: {shown:?} from {from} (the sender is {sender})"),
-    );
+    step(format!(
+        "two datagrams, two reads: {shown:?} from {from} (the sender is {sender})"
+    ));
 
-    step(
-        "socket.socket(socket.AF_INET6, socket.SOCK_STREAM); bind(('::1', 0))",
-        "TcpListener::bind(\"[::1]:0\")",
-        match ipv6_listener() {
-            Ok(addr) => format!("listening on {addr}: IPv6 works the same way"),
-            Err(err) => format!("this machine has no IPv6 loopback ({err})"),
-        },
-    );
+    step(match ipv6_listener() {
+        Ok(addr) => format!("listening on {addr}: IPv6 works the same way"),
+        Err(err) => format!("this machine has no IPv6 loopback ({err})"),
+    });
 
     #[cfg(unix)]
     {
         let got = unix_pair().context("step 14: AF_UNIX")?;
-        step(
-            "a, b = socket.socketpair(socket.AF_UNIX)",
-            "std::os::unix::net::UnixStream::pair()",
-            format!(
-                "{:?} crossed a Unix socket: no IP, no port",
-                String::from_utf8_lossy(&got)
-            ),
-        );
+        step(format!(
+            "{:?} crossed a Unix socket: no IP, no port",
+            String::from_utf8_lossy(&got)
+        ));
     }
     #[cfg(not(unix))]
-    step(
-        "a, b = socket.socketpair(socket.AF_UNIX)",
-        "std::os::unix::net::UnixStream::pair()",
-        "not shown: AF_UNIX lessons run on Linux and macOS only".to_string(),
-    );
+    step("not shown: AF_UNIX lessons run on Linux and macOS only".to_string());
 
+    let steps = STEPS
+        .iter()
+        .zip(results)
+        .map(|(calls, result)| Step {
+            python: join(calls, |c| c.python),
+            rust: join(calls, |c| c.rust),
+            result,
+        })
+        .collect();
     Ok(steps)
+}
+
+/// The calls of one step on one line, as the tour prints them.
+fn join(calls: &[Call], part: impl Fn(&Call) -> &'static str) -> String {
+    calls.iter().map(part).collect::<Vec<_>>().join("; ")
 }
 
 /// Runs the tour and prints each step to `out`.

@@ -184,3 +184,25 @@ fn the_table_maps_every_call_the_tutorials_list() {
         assert!(table.contains(call), "the table lacks {call}:\n{table}");
     }
 }
+
+/// The tour and the table come from one list: every call a step prints is in the
+/// table, on a row naming that step (they once disagreed about step 1's protocol).
+#[test]
+fn the_table_and_the_tour_say_the_same() {
+    let table = api_table();
+    let steps = lesson01_socket_basics::tour().unwrap();
+    assert_eq!(steps.len(), lesson01_socket_basics::STEPS.len());
+    for (i, (step, calls)) in steps.iter().zip(lesson01_socket_basics::STEPS).enumerate() {
+        for call in calls {
+            assert!(step.python.contains(call.python) && step.rust.contains(call.rust));
+            let shown_in = format!("step {}", i + 1);
+            assert!(
+                table.lines().any(|l| l.starts_with(call.python)
+                    && l.contains(call.rust)
+                    && l.ends_with(&shown_in)),
+                "{call:?} is not in the table under {shown_in}:\n{table}"
+            );
+        }
+    }
+    assert!(table.contains("Some(Protocol::TCP)"), "{table}");
+}
