@@ -267,7 +267,16 @@ pub fn bodystructure(out: &mut Vec<u8>, part: &[u8]) {
             .unwrap_or_else(|| b"7BIT".to_vec());
         string(out, &encoding);
         out.extend_from_slice(format!(" {}", body.len()).as_bytes());
-        if main == "TEXT" {
+        if main == "MESSAGE" && sub == "RFC822" {
+            // A mail inside the mail (a forwarded one): its envelope and its
+            // structure, then its lines, as RFC 3501's body-type-msg says.
+            out.push(b' ');
+            envelope(out, &body[..header_end(body)]);
+            out.push(b' ');
+            bodystructure(out, body);
+            let lines = body.iter().filter(|&&b| b == b'\n').count();
+            out.extend_from_slice(format!(" {lines}").as_bytes());
+        } else if main == "TEXT" {
             let unfinished = !body.is_empty() && !body.ends_with(b"\n");
             let lines = body.iter().filter(|&&b| b == b'\n').count() + usize::from(unfinished);
             out.extend_from_slice(format!(" {lines}").as_bytes());
@@ -356,6 +365,14 @@ mod tests {
                      Content-Type: application/pdf\nContent-Transfer-Encoding: base64\n\nAAAA\n--b1--\n";
         let mut out = Vec::new();
         bodystructure(&mut out, &crlf(multi.as_bytes()));
+        let forwarded = "Content-Type: message/rfc822\n\nSubject: inner\n\nhi\n";
+        let mut inner = Vec::new();
+        bodystructure(&mut inner, &crlf(forwarded.as_bytes()));
+        assert_eq!(
+            String::from_utf8(inner).unwrap(),
+            "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 22 (NIL \"inner\" NIL NIL NIL NIL NIL NIL NIL NIL) \
+             (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 4 1) 3)"
+        );
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 5 1)\

@@ -112,6 +112,9 @@ pub struct Folder {
     pub uidnext: u32,
     /// The messages, by sequence number (index + 1).
     pub messages: Vec<Message>,
+    /// When `new/` and `cur/` last changed, as of the last look: if neither has
+    /// changed since, nothing was added, removed or renamed (a cheap check for IDLE).
+    seen: Option<[SystemTime; 2]>,
 }
 
 /// The UID list as stored.
@@ -130,6 +133,7 @@ impl Folder {
             uidvalidity: 0,
             uidnext: 1,
             messages: Vec::new(),
+            seen: None,
         };
         folder.refresh(uid_lock)?;
         for message in &mut folder.messages {
@@ -164,6 +168,19 @@ impl Folder {
     /// `uid_lock` is held meanwhile: two sessions must never give the same new
     /// file two different UIDs.
     pub fn refresh(&mut self, uid_lock: &Mutex<()>) -> io::Result<Changes> {
+        // A folder's modification time changes whenever a file in it is added,
+        // removed or renamed. If neither changed, and not within the last two
+        // seconds (some file systems count whole seconds), nothing is new.
+        let modified = |sub| fs::metadata(self.dir.join(sub)).and_then(|m| m.modified());
+        let now = [modified("new")?, modified("cur")?];
+        let settled = now.iter().all(|t| {
+            t.elapsed()
+                .is_ok_and(|age| age > std::time::Duration::from_secs(2))
+        });
+        if settled && self.seen == Some(now) {
+            return Ok(Changes::default());
+        }
+        self.seen = settled.then_some(now);
         let _only_us = crate::lock(uid_lock);
         let on_disk = self.scan()?;
         let mut list = self.read_uidlist()?;
@@ -423,5 +440,34 @@ mod tests {
         assert_eq!(again.messages[0].uid, 1, "a rename keeps the UID");
         assert_eq!(letter("\\seen"), Some('S'));
         assert_eq!(letter("$Junk"), None);
+    }
+
+    #[test]
+    fn a_quiet_folder_is_not_scanned_again_but_new_mail_is_seen() {
+        let lock = Mutex::new(());
+        let (_tmp, dir) = folder_with(&[("new", "100.a")]);
+        let hour_ago = SystemTime::now() - std::time::Duration::from_secs(3600);
+        for sub in ["new", "cur"] {
+            fs::File::open(dir.join(sub))
+                .unwrap()
+                .set_modified(hour_ago)
+                .unwrap();
+        }
+        let mut folder = Folder::open(dir.clone(), &lock).unwrap();
+        assert_eq!(
+            folder.seen,
+            Some([hour_ago, hour_ago]),
+            "settled: remembered"
+        );
+        // Damage the UID list behind its back: a quiet folder does not read it again.
+        fs::write(dir.join(UIDLIST), "garbage").unwrap();
+        assert_eq!(folder.refresh(&lock).unwrap(), Changes::default());
+        // A new file changes new/'s time: the next look scans (and repairs nothing
+        // it cannot read: the damaged list is an error, not a guess).
+        fs::write(dir.join("new/200.b"), "x\n").unwrap();
+        assert!(folder.refresh(&lock).is_err());
+        fs::remove_file(dir.join(UIDLIST)).unwrap();
+        let changes = folder.refresh(&lock).unwrap();
+        assert!(changes.grew, "{changes:?}");
     }
 }
