@@ -129,6 +129,50 @@ pub fn build(krate: &Crate) -> anyhow::Result<Result<PathBuf, String>> {
     }
 }
 
+/// Builds the `grade` test of every member of a workspace in one cargo run (going on
+/// past a member that does not compile); returns each member's test binary, by the
+/// path of its manifest. A member missing from the map did not compile.
+pub fn build_workspace(
+    manifest: &Path,
+    target_dir: &Path,
+) -> anyhow::Result<BTreeMap<PathBuf, PathBuf>> {
+    let out = cargo()
+        .args([
+            "test",
+            "--no-run",
+            "--quiet",
+            "--workspace",
+            "--no-fail-fast",
+        ])
+        .args([
+            "--test",
+            "grade",
+            "--message-format",
+            "json-render-diagnostics",
+        ])
+        .arg("--manifest-path")
+        .arg(manifest)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .stderr(Stdio::null())
+        .output()
+        .context("cannot run cargo")?;
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|msg| {
+            msg["reason"] == "compiler-artifact"
+                && msg["target"]["name"] == "grade"
+                && msg["profile"]["test"] == true
+        })
+        .filter_map(|msg| {
+            Some((
+                PathBuf::from(msg["manifest_path"].as_str()?),
+                PathBuf::from(msg["executable"].as_str()?),
+            ))
+        })
+        .collect())
+}
+
 /// The first `error` block of the compiler's rendered output (a beginner needs the first).
 fn first_error(stderr: &str) -> String {
     let mut block = Vec::new();

@@ -280,9 +280,9 @@ struct Built<'a> {
 
 fn wrong_solutions(chosen: &[&Exercise]) -> anyhow::Result<(String, Vec<String>)> {
     let mut problems = Vec::new();
-    // Build them one after another (cargo locks the target directory anyway)...
+    // Build them all in one cargo run...
     let build_started = Instant::now();
-    let mut built = Vec::new();
+    let mut scaffolded = Vec::new();
     for e in chosen {
         let wrongs = wrong::of(e)?;
         if wrongs.len() < MIN_WRONG {
@@ -295,20 +295,35 @@ fn wrong_solutions(chosen: &[&Exercise]) -> anyhow::Result<(String, Vec<String>)
         }
         for w in wrongs {
             let manifest = wrong::scaffold(e, &w)?;
-            let target = wrong::target_dir();
-            match run::build(&Crate {
-                manifest: &manifest,
-                target_dir: Some(&target),
-            })? {
-                Ok(exe) => built.push(Built {
-                    exercise: e,
-                    wrong: w,
-                    exe,
-                }),
-                Err(error) => problems.push(format!(
+            scaffolded.push((e, w, manifest));
+        }
+    }
+    let manifests: Vec<PathBuf> = scaffolded.iter().map(|(_, _, m)| m.clone()).collect();
+    let workspace = wrong::workspace(&manifests)?;
+    let target = wrong::target_dir();
+    let exes = run::build_workspace(&workspace, &target)?;
+    let mut built = Vec::new();
+    for (e, w, manifest) in scaffolded {
+        match exes.get(&manifest) {
+            Some(exe) => built.push(Built {
+                exercise: e,
+                wrong: w,
+                exe: exe.clone(),
+            }),
+            None => {
+                // Build it alone for its first error.
+                let error = match run::build(&Crate {
+                    manifest: &manifest,
+                    target_dir: Some(&target),
+                })? {
+                    Ok(_) => "it was not built with the others (cargo's message format changed?)"
+                        .to_string(),
+                    Err(error) => error,
+                };
+                problems.push(format!(
                     "{}: wrong solution {} does not compile (it should fail tests, not the build):\n{error}",
                     e.name, w.name
-                )),
+                ));
             }
         }
     }

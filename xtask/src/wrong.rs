@@ -7,10 +7,10 @@
 //! //! catches: a_name_split_across_reads_is_one_name, one_byte_at_a_time_still_works
 //! ```
 //!
-//! To build one, a throw-away crate is written under `target/wrong/` with the
-//! solution's own manifest, `[lib] path` pointing at the wrong file and the grader
-//! pointing at the exercise's `tests/grade.rs`; all of them share one target
-//! directory so dependencies are compiled once. Tests no wrong solution catches may
+//! To build them, a throw-away crate per wrong solution is written under
+//! `target/wrong/` with the solution's own manifest, `[lib] path` pointing at the wrong
+//! file and the grader at the exercise's `tests/grade.rs`; all are members of one
+//! generated workspace, built by one `cargo` run (in parallel, dependencies once). Tests no wrong solution catches may
 //! be exempted, with a reason, in `solutions/wrong/EXERCISE/exempt.toml`.
 
 use crate::meta::{root, Exercise};
@@ -104,8 +104,8 @@ pub fn target_dir() -> PathBuf {
 
 /// Writes the throw-away crate for `wrong` and returns its manifest.
 ///
-/// The solution's manifest is kept (so dependencies match), with paths made absolute,
-/// `[lib] path` set to the wrong file, and a `[workspace]` of its own.
+/// The solution's manifest is kept (so dependencies match), with paths made absolute
+/// and `[lib] path` set to the wrong file; [`workspace`] gathers them.
 pub fn scaffold(exercise: &Exercise, wrong: &Wrong) -> anyhow::Result<PathBuf> {
     let solution = exercise.solution_dir();
     let manifest_path = solution.join("Cargo.toml");
@@ -148,8 +148,28 @@ pub fn scaffold(exercise: &Exercise, wrong: &Wrong) -> anyhow::Result<PathBuf> {
         toml::Value::String(wrong.file.to_string_lossy().into_owned()),
     );
     manifest.insert("lib".into(), toml::Value::Table(lib));
-    // A workspace of its own; the solutions' shared dependency versions, if any.
+    let dir = root()
+        .join("target/wrong")
+        .join(&exercise.name)
+        .join(&wrong.name);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let out = dir.join("Cargo.toml");
+    write_if_changed(&out, &toml_text(&manifest))?;
+    Ok(out)
+}
+
+/// Writes the workspace gathering `members` (manifests from [`scaffold`]) with the
+/// solutions' shared dependency versions and lock file; returns its manifest.
+pub fn workspace(members: &[PathBuf]) -> anyhow::Result<PathBuf> {
+    let dir = root().join("target/wrong");
     let mut workspace = toml::Table::new();
+    workspace.insert("resolver".into(), toml::Value::String("2".into()));
+    let members: Vec<toml::Value> = members
+        .iter()
+        .filter_map(|m| m.parent()?.strip_prefix(&dir).ok())
+        .map(|m| toml::Value::String(m.to_string_lossy().into_owned()))
+        .collect();
+    workspace.insert("members".into(), toml::Value::Array(members));
     let solutions: toml::Table = toml::from_str(
         &std::fs::read_to_string(root().join("solutions/Cargo.toml"))
             .context("cannot read solutions/Cargo.toml")?,
@@ -161,21 +181,24 @@ pub fn scaffold(exercise: &Exercise, wrong: &Wrong) -> anyhow::Result<PathBuf> {
     {
         workspace.insert("dependencies".into(), deps.clone());
     }
+    let mut manifest = toml::Table::new();
     manifest.insert("workspace".into(), toml::Value::Table(workspace));
-    let dir = root()
-        .join("target/wrong")
-        .join(&exercise.name)
-        .join(&wrong.name);
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let out = dir.join("Cargo.toml");
-    std::fs::write(&out, toml_text(&manifest))
-        .with_context(|| format!("cannot write {}", out.display()))?;
+    write_if_changed(&out, &toml_text(&manifest))?;
     // The same dependency versions as the solutions were tested with.
     let lock = root().join("solutions/Cargo.lock");
     if lock.is_file() && !dir.join("Cargo.lock").is_file() {
         std::fs::copy(&lock, dir.join("Cargo.lock")).context("cannot copy solutions/Cargo.lock")?;
     }
     Ok(out)
+}
+
+/// Rewriting an unchanged manifest would make cargo rebuild for nothing.
+fn write_if_changed(path: &Path, text: &str) -> anyhow::Result<()> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return Ok(());
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// A manifest as TOML text. (The `toml` crate here is built to parse only; a
