@@ -19,11 +19,9 @@ pub mod protocol;
 
 use messages::{Event, Messages};
 use shared::framing::write_line;
-use shared::server::{close_gracefully, incoming_until, log, Shutdown};
+use shared::server::{close_gracefully, incoming_until, log, Shutdown, Slots};
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -82,11 +80,11 @@ pub fn serve_with(
     shutdown: &Shutdown,
     handler: Handler,
 ) -> io::Result<()> {
-    let active = Arc::new(AtomicUsize::new(0));
+    let slots = Slots::new(config.max_connections);
     let mut workers: Vec<(SocketAddr, JoinHandle<()>)> = Vec::new();
     for (stream, peer) in incoming_until(listener, shutdown)? {
         reap_finished(&mut workers);
-        let Some(slot) = Slot::take(&active, config.max_connections) else {
+        let Some(slot) = slots.take() else {
             refuse_busy(stream, peer);
             continue;
         };
@@ -140,26 +138,6 @@ fn join_worker(peer: SocketAddr, worker: JoinHandle<()>) {
 fn refuse_busy(stream: TcpStream, peer: SocketAddr) {
     log(format_args!("Refused connection from {peer}: server busy"));
     shared::server::refuse(stream, BUSY);
-}
-
-/// One of `max_connections` places; given back when dropped.
-struct Slot(Arc<AtomicUsize>);
-
-impl Slot {
-    fn take(active: &Arc<AtomicUsize>, max: usize) -> Option<Slot> {
-        active
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < max).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Slot(Arc::clone(active)))
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
 }
 
 // ANCHOR: tcplink
