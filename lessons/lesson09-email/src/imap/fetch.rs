@@ -71,10 +71,29 @@ pub fn field_value(header: &[u8], name: &str) -> Option<Vec<u8>> {
     Some(value.trim_ascii().to_vec())
 }
 
-/// The bytes of a `BODY[section]`.
-pub fn section(message: &[u8], section: &Section) -> Vec<u8> {
+/// The MIME part at `path` (numbers from 1) of an entity (a header and a body):
+/// the parts of a multipart, or for anything else part 1, the entity itself.
+fn part<'a>(entity: &'a [u8], path: &[u32]) -> Option<&'a [u8]> {
+    let Some((&first, rest)) = path.split_first() else {
+        return Some(entity);
+    };
+    let split = header_end(entity);
+    let (main, _, params) = content_type(&entity[..split]);
+    if main == "MULTIPART" {
+        let boundary = params.iter().find(|(k, _)| k == "BOUNDARY")?;
+        let parts = split_multipart(&entity[split..], &boundary.1);
+        part(parts.get(first as usize - 1)?, rest)
+    } else if first == 1 && rest.is_empty() {
+        Some(entity)
+    } else {
+        None
+    }
+}
+
+/// The bytes of a `BODY[section]`, or `None` if there is no such part.
+pub fn section(message: &[u8], section: &Section) -> Option<Vec<u8>> {
     let split = header_end(message);
-    match section {
+    Some(match section {
         Section::Full => message.to_vec(),
         Section::Header => message[..split].to_vec(),
         Section::Text => message[split..].to_vec(),
@@ -88,7 +107,17 @@ pub fn section(message: &[u8], section: &Section) -> Vec<u8> {
             out.extend_from_slice(b"\r\n");
             out
         }
-    }
+        Section::Part { path, mime } => {
+            let entity = part(message, path)?;
+            let split = header_end(entity);
+            let top = path.len() == 1 && std::ptr::eq(entity, message);
+            match (mime, top) {
+                (true, true) => return None, // the top level has no MIME header part
+                (true, false) => entity[..split].to_vec(),
+                (false, _) => entity[split..].to_vec(),
+            }
+        }
+    })
 }
 
 // ANCHOR: envelope
@@ -326,17 +355,41 @@ mod tests {
     fn crlf_and_sections() {
         let m = crlf(MAIL.as_bytes());
         assert!(m.ends_with(b"\r\n\r\nBody line\r\n"));
-        assert_eq!(section(&m, &Section::Text), b"Body line\r\n");
+        assert_eq!(section(&m, &Section::Text).unwrap(), b"Body line\r\n");
         let fields = Section::Fields {
             names: vec!["SUBJECT".into()],
             not: false,
         };
-        assert_eq!(section(&m, &fields), b"Subject: Hello\r\n  world\r\n\r\n");
+        assert_eq!(
+            section(&m, &fields).unwrap(),
+            b"Subject: Hello\r\n  world\r\n\r\n"
+        );
         let not = Section::Fields {
             names: vec!["SUBJECT".into(), "TO".into()],
             not: true,
         };
-        assert!(!section(&m, &not).windows(8).any(|w| w == b"Subject:"));
+        assert!(!section(&m, &not)
+            .unwrap()
+            .windows(8)
+            .any(|w| w == b"Subject:"));
+        let part = |path: &[u32], mime| Section::Part {
+            path: path.to_vec(),
+            mime,
+        };
+        assert_eq!(section(&m, &part(&[1], false)).unwrap(), b"Body line\r\n");
+        assert_eq!(section(&m, &part(&[2], false)), None);
+        let multi = crlf(
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\none\n\
+             --b\nContent-Type: multipart/alternative; boundary=c\n\n--c\n\ntwo.one\n--c\n\ntwo.two\n--c--\n--b--\n"
+                .as_bytes(),
+        );
+        assert_eq!(section(&multi, &part(&[1], false)).unwrap(), b"one");
+        assert_eq!(
+            section(&multi, &part(&[1], true)).unwrap(),
+            b"Content-Type: text/plain\r\n\r\n"
+        );
+        assert_eq!(section(&multi, &part(&[2, 2], false)).unwrap(), b"two.two");
+        assert_eq!(section(&multi, &part(&[3], false)), None);
     }
 
     #[test]

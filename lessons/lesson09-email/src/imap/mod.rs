@@ -832,15 +832,19 @@ impl<'a> Imap<'a> {
                     label,
                     ..
                 } => {
-                    let mut bytes = fetch::section(&text, section);
-                    if let Some((origin, count)) = partial {
-                        let start = (*origin as usize).min(bytes.len());
-                        let end = (start + *count as usize).min(bytes.len());
-                        bytes = bytes[start..end].to_vec();
-                    }
                     item.extend_from_slice(label.as_bytes());
                     item.push(b' ');
-                    syntax::literal(&mut item, &bytes);
+                    match fetch::section(&text, section) {
+                        Some(mut bytes) => {
+                            if let Some((origin, count)) = partial {
+                                let start = (*origin as usize).min(bytes.len());
+                                let end = (start + *count as usize).min(bytes.len());
+                                bytes = bytes[start..end].to_vec();
+                            }
+                            syntax::literal(&mut item, &bytes);
+                        }
+                        None => item.extend_from_slice(b"NIL"), // no such part
+                    }
                 }
             }
             items.push(item);

@@ -99,6 +99,14 @@ pub enum Section {
     },
     /// `BODY[TEXT]`: after the header.
     Text,
+    /// `BODY[1]`, `BODY[2.1]`: a MIME part's body; with `mime`, `BODY[2.MIME]`:
+    /// its header.
+    Part {
+        /// Part numbers, from 1, one per level of nesting.
+        path: Vec<u32>,
+        /// `.MIME`.
+        mime: bool,
+    },
 }
 
 /// One thing `FETCH` can ask for.
@@ -763,6 +771,20 @@ fn fetch_attribute(p: &mut Parser) -> Result<Vec<Attribute>, Bad> {
                         },
                         label,
                     )
+                }
+                _ if spec.starts_with(|c: char| c.is_ascii_digit()) => {
+                    let (numbers, mime) = match spec.strip_suffix(".MIME") {
+                        Some(numbers) => (numbers, true),
+                        None => (spec.as_str(), false),
+                    };
+                    let path: Option<Vec<u32>> = numbers
+                        .split('.')
+                        .map(|n| n.parse::<u32>().ok().filter(|&n| n > 0))
+                        .collect();
+                    let Some(path) = path else {
+                        return bad(format!("section {spec:?} is not supported"));
+                    };
+                    (Section::Part { path, mime }, spec.clone())
                 }
                 _ => return bad(format!("section {spec:?} is not supported")),
             };
