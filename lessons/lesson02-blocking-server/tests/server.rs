@@ -83,23 +83,14 @@ fn the_client_reads_standard_input_until_quit() {
         .stdout("ONE\nTWO\n");
 }
 
-/// A server that accepted and never answers must not hang the client. Here nobody calls
-/// `accept` at all: the kernel completes the handshake for a listening socket anyway.
+/// A server that accepted and never answers must not hang the client.
 #[test]
 fn the_client_gives_up_on_a_silent_server_and_says_so() {
-    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = silent.local_addr().unwrap().to_string();
-    let out = Command::new(CLIENT)
-        .args(["--connect", &addr, "--timeout", "1", "hello"])
-        .timeout(PATIENCE)
-        .assert()
-        .code(1)
-        .get_output()
-        .stderr
-        .clone();
-    let err = String::from_utf8(out).unwrap();
-    assert!(err.starts_with("error: no echo within 1 s"), "{err}");
-    assert!(err.contains("--timeout SECS"), "{err}");
+    shared::testing::assert_silent_server_is_given_up_on(
+        CLIENT,
+        &["hello"],
+        "error: no echo within 1 s",
+    );
 }
 
 #[test]

@@ -106,3 +106,20 @@ pub fn assert_refused_is_explained(client: &str, args: &[&str], server_package: 
         ran.stderr
     );
 }
+
+/// The course's convention for clients: a server that accepts the connection and
+/// never answers is given up on after `--timeout`, with one error line starting
+/// `expected_start` that says how to wait longer, and exit code 1.
+///
+/// Nobody calls `accept` here at all: the kernel completes the handshake for a
+/// listening socket anyway, which is exactly what a hung server looks like.
+pub fn assert_silent_server_is_given_up_on(client: &str, args: &[&str], expected_start: &str) {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    let mut all_args = vec!["--connect", addr.as_str(), "--timeout", "1"];
+    all_args.extend_from_slice(args);
+    let ran = run(client, &all_args, "");
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(ran.stderr.starts_with(expected_start), "{}", ran.stderr);
+    assert!(ran.stderr.contains("--timeout SECS"), "{}", ran.stderr);
+}
