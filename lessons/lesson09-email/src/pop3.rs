@@ -427,7 +427,16 @@ pub fn session(
     loop {
         let line = match io.next()? {
             Input::Line(line) => line,
-            Input::Closed => return Ok(()), // no QUIT: nothing is deleted
+            Input::Closed => {
+                // No QUIT: nothing is deleted. Unlock before saying so in the log.
+                if let Some(user) = pop3.user().cloned() {
+                    pop3.abandon();
+                    log(format_args!(
+                        "POP3 {peer}: {user} left without QUIT; nothing deleted"
+                    ));
+                }
+                return Ok(());
+            }
             // Unlock the mailbox *before* saying goodbye: a client that reads the
             // goodbye and logs in again at once must not find it still locked.
             Input::Shutdown => {

@@ -207,7 +207,7 @@ fn dele_takes_effect_only_at_quit() {
     pop3.line("RETR 1");
     assert!(pop3.read_line().starts_with("-ERR"), "nor retrievable");
     drop(pop3);
-    mail.logged("alice logged in");
+    mail.logged("alice left without QUIT; nothing deleted"); // and unlocked
     let listed = fetch(&mail, &[]);
     assert!(listed.stdout.starts_with("2 messages"), "{listed:?}");
 
