@@ -94,6 +94,27 @@ pub enum HttpError {
         /// What was missing, in words.
         what: String,
     },
+    /// A TLS connection ended without `close_notify`, and only its end marks the
+    /// end of the body: a cut body cannot be told from a whole one.
+    UnconfirmedEnd,
+}
+
+impl HttpError {
+    /// What the user can do about it, where there is something.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            HttpError::Truncated { .. } => Some(
+                "the server or the network dropped the connection; try again \
+                 (an earlier file of that name was left as it was)",
+            ),
+            HttpError::UnconfirmedEnd => Some(
+                "try again; it cannot be saved safely unless the server sends \
+                 Content-Length, chunked, or a TLS close_notify",
+            ),
+            HttpError::BadStatusLine(_) => Some("check the port: is it an HTTP server?"),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for HttpError {
@@ -113,6 +134,11 @@ impl fmt::Display for HttpError {
             HttpError::BadFraming(why) => write!(f, "cannot tell where the body ends: {why}"),
             HttpError::BadChunk(line) => write!(f, "bad chunk size line {line:?}"),
             HttpError::Truncated { what } => write!(f, "response truncated: {what}"),
+            HttpError::UnconfirmedEnd => write!(
+                f,
+                "the TLS connection ended without close_notify, and only the end of the \
+                 connection marks the end of this body"
+            ),
         }
     }
 }

@@ -130,9 +130,9 @@ impl Transcript {
     }
 }
 
-/// The offset of the next port number after `127.0.0.1:`, `]:` or `port `.
+/// The offset of the next port number after `127.0.0.1:`, `localhost:`, `]:` or `port `.
 fn find_port(text: &str) -> Option<usize> {
-    let candidates = ["127.0.0.1:", "]:", "port "];
+    let candidates = ["127.0.0.1:", "localhost:", "]:", "port "];
     candidates
         .iter()
         .filter_map(|prefix| {
