@@ -3,6 +3,7 @@
 # Prints wall time (median of RUNS), throughput and peak memory (max RSS) for each.
 #   bash bench/download.sh            # 200 MB, Content-Length
 #   SIZE=500000000 CHUNKED=1 bash bench/download.sh
+#   SIZE=500000000 TLS=1 bash bench/download.sh    # https: both clients get --cacert
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${SIZE:-200000000}
@@ -14,10 +15,14 @@ cargo build -q --release -p lesson04-http-get-client --bin lesson04-http-get-cli
 out=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$out"' EXIT
 flags=(--size "$SIZE"); [ -n "${CHUNKED:-}" ] && flags+=(--chunked)
+scheme=http; tls=()
+if [ -n "${TLS:-}" ]; then
+  flags+=(--tls-ca "$out/ca.pem"); scheme=https; tls=(--cacert "$out/ca.pem")
+fi
 target/release/examples/bench_server "${flags[@]}" > "$out/server.log" &
 server=$!
 for _ in $(seq 50); do grep -q Listening "$out/server.log" 2>/dev/null && break; sleep 0.1; done
-url="http://$(sed -n 's/^Listening on //p' "$out/server.log")/"
+url="$scheme://$(sed -n 's/^Listening on //p' "$out/server.log")/"
 
 measure() { # name, command...: prints "name seconds max_rss_kib" per run
   local name=$1; shift
@@ -27,12 +32,12 @@ measure() { # name, command...: prints "name seconds max_rss_kib" per run
   done
 }
 {
-  measure ours target/release/lesson04-http-get-client "$url" -o "$out/ours.bin"
-  measure curl curl -s -o "$out/curl.bin" "$url"
+  measure ours target/release/lesson04-http-get-client "${tls[@]}" "$url" -o "$out/ours.bin"
+  measure curl curl -s "${tls[@]}" -o "$out/curl.bin" "$url"
 } > "$out/results"
 cmp "$out/ours.bin" "$out/curl.bin"
 
-echo "body: $SIZE bytes ${CHUNKED:+(chunked)}, $RUNS runs each, median shown"
+echo "body: $SIZE bytes ${CHUNKED:+(chunked) }over $scheme, $RUNS runs each, median shown"
 printf '%-6s %9s %12s %14s\n' client seconds "MB/s" "peak RSS MiB"
 for name in ours curl; do
   grep "^$name " "$out/results" | sort -k2 -n | awk -v n="$RUNS" -v size="$SIZE" '

@@ -35,15 +35,20 @@ pub fn framing(head: &Head) -> Result<Framing, HttpError> {
     if head.status < 200 || head.status == 204 || head.status == 304 {
         return Ok(Framing::Empty);
     }
-    if let Some(codings) = head.header("Transfer-Encoding") {
+    let codings: Vec<&str> = head
+        .headers_named("Transfer-Encoding")
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    if !codings.is_empty() {
         // Chunked wins over Content-Length (a message with both is suspicious, but
-        // this is the rule). Chunked must be the last coding to delimit the body.
-        let last = codings.rsplit(',').next().unwrap_or("").trim();
-        return Ok(if last.eq_ignore_ascii_case("chunked") {
-            Framing::Chunked
-        } else {
-            Framing::UntilClose
-        });
+        // this is the rule). Any other coding (gzip, deflate) would change the bytes:
+        // saving them undecoded would be a silent corruption, so it is refused.
+        return match codings[..] {
+            [only] if only.eq_ignore_ascii_case("chunked") => Ok(Framing::Chunked),
+            _ => Err(HttpError::UnsupportedCoding(codings.join(", "))),
+        };
     }
     let mut lengths = head
         .headers_named("Content-Length")
@@ -189,13 +194,18 @@ mod tests {
             "chunked wins over Content-Length"
         );
         assert_eq!(
-            framing(&head(200, &[("transfer-encoding", "gzip, Chunked")])).unwrap(),
+            framing(&head(200, &[("transfer-encoding", "Chunked")])).unwrap(),
             Framing::Chunked
         );
-        assert_eq!(
-            framing(&head(200, &[("Transfer-Encoding", "gzip")])).unwrap(),
-            Framing::UntilClose
-        );
+        for codings in ["gzip, chunked", "gzip", "chunked, chunked"] {
+            assert!(
+                matches!(
+                    framing(&head(200, &[("Transfer-Encoding", codings)])),
+                    Err(HttpError::UnsupportedCoding(_))
+                ),
+                "{codings}"
+            );
+        }
         assert_eq!(framing(&head(200, &[])).unwrap(), Framing::UntilClose);
         for status in [100, 204, 304] {
             assert_eq!(

@@ -11,6 +11,10 @@ use std::io::{self, BufRead, Read};
 /// Real heads are a few hundred bytes; a server sending more is broken or hostile.
 pub const MAX_HEAD: u64 = 64 * 1024;
 
+/// The most interim responses (`100 Continue`, `103 Early Hints`) we skip before
+/// the real one; a server that sends them without end would otherwise hold us for ever.
+pub const MAX_INTERIM: usize = 20;
+
 // ANCHOR: request
 /// The bytes of a GET request for `path` on `host` (the `Host` header's value).
 ///
@@ -40,7 +44,9 @@ pub struct Head {
     pub status: u16,
     /// The reason phrase, e.g. `OK`; informative only.
     pub reason: String,
-    /// The headers in the order received; names as sent.
+    /// The headers in the order received; names as sent. Values are bytes on the
+    /// wire; those that are not UTF-8 are kept with U+FFFD in place of the bad bytes
+    /// (the headers that frame the body are ASCII, so nothing that matters is lost).
     pub headers: Vec<(String, String)>,
 }
 
@@ -87,6 +93,10 @@ pub enum HttpError {
     NoResponse,
     /// The body's framing headers make no sense.
     BadFraming(String),
+    /// `Transfer-Encoding` names a coding other than `chunked` (e.g. `gzip, chunked`).
+    UnsupportedCoding(String),
+    /// More than [`MAX_INTERIM`] `1xx` responses in a row, and no final one.
+    TooManyInterim,
     /// A chunk size line is not hexadecimal.
     BadChunk(String),
     /// The connection closed before the whole body arrived.
@@ -112,6 +122,11 @@ impl HttpError {
                  Content-Length, chunked, or a TLS close_notify",
             ),
             HttpError::BadStatusLine(_) => Some("check the port: is it an HTTP server?"),
+            HttpError::UnsupportedCoding(_) => Some(
+                "the server should not send it, since the request has no TE header; \
+                 curl --tr-encoding can decode it",
+            ),
+            HttpError::TooManyInterim => Some("the server is broken or hostile"),
             _ => None,
         }
     }
@@ -132,6 +147,16 @@ impl fmt::Display for HttpError {
                 write!(f, "the server closed the connection without a response")
             }
             HttpError::BadFraming(why) => write!(f, "cannot tell where the body ends: {why}"),
+            HttpError::UnsupportedCoding(codings) => write!(
+                f,
+                "the body is sent with Transfer-Encoding {codings:?}, and this client \
+                 decodes only chunked"
+            ),
+            HttpError::TooManyInterim => write!(
+                f,
+                "more than {MAX_INTERIM} interim responses (1xx, such as 100 Continue) \
+                 and no final one"
+            ),
             HttpError::BadChunk(line) => write!(f, "bad chunk size line {line:?}"),
             HttpError::Truncated { what } => write!(f, "response truncated: {what}"),
             HttpError::UnconfirmedEnd => write!(
@@ -159,11 +184,11 @@ impl From<HttpError> for io::Error {
 pub fn read_head(input: &mut impl BufRead) -> Result<Head, io::Error> {
     let mut limited = input.take(MAX_HEAD);
     let status_line = match read_line(&mut limited)? {
-        Some(line) => line,
+        Some(line) => String::from_utf8_lossy(&line).into_owned(),
         None => return Err(HttpError::NoResponse.into()),
     };
     let (version, status, reason) = parse_status_line(&status_line)?;
-    let mut headers = Vec::new();
+    let mut headers: Vec<(String, String)> = Vec::new();
     loop {
         let line = read_line(&mut limited)?.ok_or(HttpError::Truncated {
             what: "the connection closed inside the headers".into(),
@@ -171,10 +196,21 @@ pub fn read_head(input: &mut impl BufRead) -> Result<Head, io::Error> {
         if line.is_empty() {
             break; // the empty line ends the head
         }
-        let (name, value) = line
+        let text = String::from_utf8_lossy(&line); // values are bytes, not always UTF-8
+        if line[0] == b' ' || line[0] == b'\t' {
+            // obs-fold: an old way to continue the previous value on a new line.
+            // RFC 9112 section 5.2: replace the fold by a space.
+            let (_, value) = headers
+                .last_mut()
+                .ok_or_else(|| HttpError::BadHeader(text.to_string()))?;
+            value.push(' ');
+            value.push_str(text.trim());
+            continue;
+        }
+        let (name, value) = text
             .split_once(':')
-            .filter(|(name, _)| !name.is_empty() && !name.contains(char::is_whitespace))
-            .ok_or_else(|| HttpError::BadHeader(line.clone()))?;
+            .filter(|(name, _)| !name.is_empty() && name.bytes().all(is_token))
+            .ok_or_else(|| HttpError::BadHeader(text.to_string()))?;
         headers.push((name.to_string(), value.trim().to_string()));
     }
     Ok(Head {
@@ -186,8 +222,13 @@ pub fn read_head(input: &mut impl BufRead) -> Result<Head, io::Error> {
 }
 // ANCHOR_END: read_head
 
+/// Characters allowed in a header name (RFC 9110's `tchar`).
+fn is_token(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
 /// One line without its `\r\n` (or bare `\n`); `None` at end of stream before any byte.
-fn read_line(input: &mut io::Take<&mut impl BufRead>) -> Result<Option<String>, io::Error> {
+fn read_line(input: &mut io::Take<&mut impl BufRead>) -> Result<Option<Vec<u8>>, io::Error> {
     let mut line = Vec::new();
     input.read_until(b'\n', &mut line)?;
     if line.is_empty() {
@@ -209,9 +250,7 @@ fn read_line(input: &mut io::Take<&mut impl BufRead>) -> Result<Option<String>, 
     if line.last() == Some(&b'\r') {
         line.pop();
     }
-    String::from_utf8(line).map(Some).map_err(|e| {
-        HttpError::BadHeader(String::from_utf8_lossy(e.as_bytes()).into_owned()).into()
-    })
+    Ok(Some(line))
 }
 
 fn parse_status_line(line: &str) -> Result<(String, u16, String), HttpError> {
@@ -272,6 +311,21 @@ mod tests {
         let mut input: &[u8] = b"HTTP/1.0 200 OK\n\nthe body";
         read_head(&mut input).unwrap();
         assert_eq!(input, b"the body");
+    }
+
+    #[test]
+    fn folded_lines_and_non_utf8_values_are_accepted() {
+        let h = read_head(
+            &mut &b"HTTP/1.1 200 OK\r\nX-Long: one\r\n  two\r\n\tthree\r\nX-Latin: caf\xe9\r\n\r\n"
+                [..],
+        )
+        .unwrap();
+        assert_eq!(h.header("X-Long"), Some("one two three"));
+        assert_eq!(h.header("X-Latin"), Some("caf\u{FFFD}"));
+        assert!(matches!(
+            kind(head("HTTP/1.1 200 OK\r\n folded-first: x\r\n\r\n").unwrap_err()),
+            HttpError::BadHeader(_)
+        ));
     }
 
     #[test]

@@ -100,7 +100,9 @@ pub fn download(
     options: &Options,
     mut on_hop: impl FnMut(&Hop),
 ) -> anyhow::Result<Report> {
-    check_output_folder(&options.output)?;
+    // Decided before connecting: a missing folder fails before any traffic.
+    let target = Target::of(&options.output)
+        .with_context(|| format!("cannot save to {}", options.output.display()))?;
     // Made before connecting, so that a bad --cacert fails first; cheap otherwise.
     let tls_config = tls::client_config(&options.tls)?;
     let mut url = url.clone();
@@ -135,21 +137,24 @@ pub fn download(
             body::Framing::Length(n) => Some(n),
             _ => None,
         };
-        let bytes = save_atomically(&options.output, |file| {
-            let mut progress = Progress::new(file, total, options.progress);
-            let n = body::copy_body(framing, &mut body, &mut progress)?;
-            progress.finish();
-            if framing == body::Framing::UntilClose && body.get_ref().ended_without_close_notify() {
-                return Err(http::HttpError::UnconfirmedEnd.into());
-            }
-            Ok(n)
-        })
-        .map_err(|err| {
-            with_hint(
-                format!("cannot download {url}"),
-                explain(err, options.timeout),
-            )
-        })?;
+        let bytes = target
+            .save(|file| {
+                let mut progress = Progress::new(file, total, options.progress);
+                let n = body::copy_body(framing, &mut body, &mut progress)?;
+                progress.finish();
+                if framing == body::Framing::UntilClose
+                    && body.get_ref().ended_without_close_notify()
+                {
+                    return Err(http::HttpError::UnconfirmedEnd.into());
+                }
+                Ok(n)
+            })
+            .map_err(|err| {
+                with_hint(
+                    format!("cannot download {url}"),
+                    explain(err, options.timeout),
+                )
+            })?;
         return Ok(Report { url, head, bytes });
     }
 }
@@ -158,18 +163,6 @@ pub fn download(
 /// 301, 302, 303, 307, 308: the statuses that send us elsewhere with `Location`.
 pub fn is_redirect(status: u16) -> bool {
     matches!(status, 301 | 302 | 303 | 307 | 308)
-}
-
-/// Refuses an output path whose folder does not exist, before any connection.
-fn check_output_folder(output: &Path) -> anyhow::Result<()> {
-    match output.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(io::Error::new(
-            io::ErrorKind::NotFound,
-            format!("{} is not a folder", dir.display()),
-        ))
-        .with_context(|| format!("cannot save to {}", output.display())),
-        _ => Ok(()),
-    }
 }
 
 // ANCHOR: connection
@@ -251,13 +244,15 @@ pub fn exchange<S: Read + Write>(
         .map_err(|err| explain(err, options.timeout))?;
     // 64 KiB reads: fewer system calls than the tutorial's 1024 bytes at a time.
     let mut input = BufReader::with_capacity(64 * 1024, stream);
-    loop {
+    // 1xx responses are interim ("103 Early Hints"): the real one follows; but not
+    // after an endless run of them.
+    for _ in 0..=http::MAX_INTERIM {
         let head = http::read_head(&mut input).map_err(|err| explain(err, options.timeout))?;
-        // 1xx responses are interim ("103 Early Hints"): the real one follows.
         if head.status >= 200 || head.status == 101 {
             return Ok((head, input));
         }
     }
+    Err(http::HttpError::TooManyInterim.into())
 }
 // ANCHOR_END: get
 
@@ -288,10 +283,84 @@ fn explain(err: io::Error, timeout: Duration) -> io::Error {
     err
 }
 
+// ANCHOR: target
+/// Where the body goes: how `-o PATH` is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// `-o -`: standard output.
+    Stdout,
+    /// A regular file (or none yet): written atomically, see [`save_atomically`].
+    File(PathBuf),
+    /// Not a regular file: a FIFO, a device such as `/dev/null`, a dangling symlink.
+    /// Renaming a temporary file over it would *replace* it (as root, `-o /dev/null`
+    /// would destroy the system's `/dev/null`), so the body is written through it,
+    /// as curl does; it cannot be atomic.
+    WriteThrough(PathBuf),
+}
+
+impl Target {
+    /// Looks at `output` before any connection is made.
+    pub fn of(output: &Path) -> io::Result<Target> {
+        if output == Path::new("-") {
+            return Ok(Target::Stdout);
+        }
+        let folder = match output.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        if !folder.is_dir() {
+            let why = format!("{} is not a folder", folder.display());
+            return Err(io::Error::new(io::ErrorKind::NotFound, why));
+        }
+        match std::fs::symlink_metadata(output) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Target::File(output.into())),
+            Err(err) => Err(err),
+            Ok(meta) if meta.is_dir() => Err(io::Error::other("it is a folder")),
+            Ok(meta) if meta.is_file() => Ok(Target::File(output.into())),
+            // A symbolic link to a regular file: replace the file it points to, and
+            // keep the link.
+            Ok(meta) if meta.file_type().is_symlink() && output.is_file() => {
+                Ok(Target::File(std::fs::canonicalize(output)?))
+            }
+            Ok(_) => Ok(Target::WriteThrough(output.into())),
+        }
+    }
+
+    /// Writes the body through `write`; returns its length.
+    pub fn save(&self, write: impl FnOnce(&mut dyn Write) -> io::Result<u64>) -> io::Result<u64> {
+        match self {
+            Target::Stdout => {
+                let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+                let bytes = write(&mut out)?;
+                out.flush()?;
+                Ok(bytes)
+            }
+            Target::File(path) => save_atomically(path, |file| write(file)),
+            Target::WriteThrough(path) => {
+                // No truncation: a device or FIFO has nothing to truncate.
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .open(path)?;
+                let mut out = io::BufWriter::with_capacity(64 * 1024, file);
+                let bytes = write(&mut out)?;
+                out.flush()?;
+                Ok(bytes)
+            }
+        }
+    }
+}
+// ANCHOR_END: target
+
 // ANCHOR: atomic
 /// Writes a file through `write`, atomically: into a temporary file beside `path`,
 /// renamed over `path` only if `write` succeeds. A failed download leaves any
 /// existing file untouched, and never a truncated one under the real name.
+///
+/// The new file gets the old one's permissions, or else those any new file gets
+/// (0666 less the umask: usually 0644, as curl's files), not the temporary file's
+/// private 0600.
 pub fn save_atomically(
     path: &Path,
     write: impl FnOnce(&mut io::BufWriter<&std::fs::File>) -> io::Result<u64>,
@@ -301,10 +370,18 @@ pub fn save_atomically(
         _ => Path::new("."),
     };
     let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".part")
-        .tempfile_in(dir)?;
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".part");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666)); // the umask applies
+    }
+    let temp = builder.tempfile_in(dir)?;
+    if let Ok(old) = std::fs::metadata(path) {
+        std::fs::set_permissions(temp.path(), old.permissions())?;
+    }
     let mut out = io::BufWriter::with_capacity(64 * 1024, temp.as_file());
     let bytes = write(&mut out)?; // on error `temp` is dropped, which deletes it
     out.flush()?;

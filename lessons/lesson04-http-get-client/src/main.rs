@@ -5,6 +5,7 @@ use lesson04_http_get_client::tls::TlsOptions;
 use lesson04_http_get_client::url::{Scheme, Url};
 use lesson04_http_get_client::{download, stderr_is_terminal, Hop, Options, DEFAULT_OUTPUT};
 use shared::addr::HTTP_DEFAULT_URL;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -18,7 +19,8 @@ struct Args {
     /// The page to fetch: http:// or https://.
     #[arg(default_value = HTTP_DEFAULT_URL)]
     url: Url,
-    /// Where to save the body.
+    /// Where to save the body; `-` for standard output (the heads then go to stderr).
+    /// A FIFO or device (e.g. /dev/null) is written through, never replaced.
     #[arg(short, long, value_name = "FILE", default_value = DEFAULT_OUTPUT)]
     output: PathBuf,
     /// Follow redirects, up to 10 (the default; accepted because curl users type it).
@@ -75,16 +77,23 @@ fn run(args: Args) -> anyhow::Result<()> {
         fail: args.fail,
         progress: stderr_is_terminal(),
     };
+    let to_stdout = options.output.as_os_str() == "-";
+    // With `-o -` the body owns stdout; what we print goes to stderr instead.
+    let mut out: Box<dyn Write> = if to_stdout {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::stdout())
+    };
     let mut previous: Option<Url> = None;
     let report = download(&args.url, &options, |hop| {
         if let Some(previous) = &previous {
-            println!();
+            let _ = writeln!(out);
             if previous.scheme == Scheme::Https && hop.url.scheme == Scheme::Http {
                 eprintln!("warning: redirected from https to plain http: {}", hop.url);
             }
         }
         previous = Some(hop.url.clone());
-        print_hop(hop, args.verbose);
+        let _ = print_hop(&mut out, hop, args.verbose);
     })?;
     let head = &report.head;
     if let Some(location) = head.header("Location") {
@@ -92,32 +101,34 @@ fn run(args: Args) -> anyhow::Result<()> {
             eprintln!("note: redirected to {location}; not followed (--no-follow)");
         }
     }
+    let saved_to = match to_stdout {
+        true => "standard output".into(),
+        false => options.output.display().to_string(),
+    };
     eprintln!(
-        "Saved {} bytes to {} ({} {})",
-        report.bytes,
-        options.output.display(),
-        head.status,
-        head.reason
+        "Saved {} bytes to {saved_to} ({} {})",
+        report.bytes, head.status, head.reason
     );
     Ok(())
 }
 
 // ANCHOR: print_hop
 /// What the tutorial prints (the response head), plus what was asked of whom.
-fn print_hop(hop: &Hop, verbose: bool) {
-    println!("GET {}", hop.url);
+fn print_hop(out: &mut dyn Write, hop: &Hop, verbose: bool) -> std::io::Result<()> {
+    writeln!(out, "GET {}", hop.url)?;
     if let Some(tls) = hop.tls {
-        println!("* {}, cipher suite {}", tls.version, tls.cipher_suite);
+        writeln!(out, "* {}, cipher suite {}", tls.version, tls.cipher_suite)?;
         if let Some(cert) = &tls.certificate {
-            println!("* certificate for: {}", cert.subject);
-            println!("* issued by: {}", cert.issuer);
+            writeln!(out, "* certificate for: {}", cert.subject)?;
+            writeln!(out, "* issued by: {}", cert.issuer)?;
         }
     }
     if verbose {
         for line in String::from_utf8_lossy(hop.request).split_inclusive("\r\n") {
-            println!("> {}", line.trim_end_matches("\r\n"));
+            writeln!(out, "> {}", line.trim_end_matches("\r\n"))?;
         }
     }
-    print!("{}", hop.head);
+    write!(out, "{}", hop.head)?;
+    out.flush()
 }
 // ANCHOR_END: print_hop

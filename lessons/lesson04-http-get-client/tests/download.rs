@@ -500,3 +500,238 @@ fn a_progress_line_is_shown_on_a_terminal() {
     );
     assert_eq!(saved(dir.path(), "big.bin").len(), 3 << 20);
 }
+
+// Odd servers and odd output paths (issue 15's HTTP part, issue 22's lesson 4 part).
+
+#[test]
+fn folded_and_non_utf8_header_values_are_accepted() {
+    let server = Server::start(|_| {
+        let mut bytes =
+            b"HTTP/1.1 200 OK\r\nX-Folded: one\r\n  two\r\nX-Latin: caf\xe9\r\n".to_vec();
+        bytes.extend_from_slice(b"Content-Length: 2\r\n\r\nok");
+        Reply::Close(bytes)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = fetch(dir.path(), &[&server.url("/")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("\nX-Folded: one two\n"), "{stdout}");
+    assert!(stdout.contains("\nX-Latin: caf\u{FFFD}\n"), "{stdout}");
+    assert_eq!(saved(dir.path(), "sina.html"), b"ok");
+}
+
+#[test]
+fn a_transfer_coding_other_than_chunked_is_refused() {
+    let server = Server::start(|_| {
+        Reply::Close(response(
+            "HTTP/1.1 200 OK\nTransfer-Encoding: gzip, chunked\n",
+            &chunked(&[b"\x1f\x8b\x08\x00 pretend gzip"]),
+        ))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/")]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr
+            .contains("Transfer-Encoding \"gzip, chunked\", and this client decodes only chunked"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_files(dir.path(), &[]);
+}
+
+#[test]
+fn an_endless_run_of_100_continue_is_cut_short() {
+    let server = Server::start(|_| Reply::KeepOpen(b"HTTP/1.1 100 Continue\r\n\r\n".repeat(200)));
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/"), "--timeout", "5"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains(
+            "more than 20 interim responses (1xx, such as 100 Continue) and no final one"
+        ),
+        "{stderr}"
+    );
+    assert_files(dir.path(), &[]);
+}
+
+#[test]
+fn relative_redirects_are_resolved_as_rfc_3986_says() {
+    let server = Server::start(|path| {
+        let location = match path {
+            "/a/b/rel" => "../target?x=1",
+            "/a/target?x=1" => "?page=2",
+            "/a/target?page=2" => "/new page.html",
+            _ => return Reply::Close(response("HTTP/1.1 200 OK\nContent-Length: 4\n", b"done")),
+        };
+        Reply::Close(response(
+            &format!("HTTP/1.1 302 Found\nLocation: {location}\nContent-Length: 0\n"),
+            b"",
+        ))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/a/b/rel")]);
+    assert_eq!(code, 0, "{stderr}");
+    let paths: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.split(' ').nth(1).unwrap().to_string())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/a/b/rel",
+            "/a/target?x=1",
+            "/a/target?page=2",
+            "/new%20page.html"
+        ]
+    );
+    assert_eq!(saved(dir.path(), "sina.html"), b"done");
+}
+
+#[test]
+fn verbose_shows_the_request_head_as_sent() {
+    let server =
+        Server::start(|_| Reply::Close(response("HTTP/1.1 200 OK\nContent-Length: 0\n", b"")));
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = fetch(dir.path(), &[&server.url("/x?y=1"), "-v"]);
+    assert_eq!(code, 0, "{stderr}");
+    let sent: String = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("> "))
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    assert_eq!(
+        sent,
+        server.requests()[0],
+        "-v must show exactly what was sent"
+    );
+}
+
+#[test]
+fn dash_o_dash_writes_the_body_to_stdout_and_the_rest_to_stderr() {
+    let server = Server::start(|_| {
+        Reply::Close(response("HTTP/1.1 200 OK\nContent-Length: 5\n", b"<p>\n\0"))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = fetch(dir.path(), &[&server.url("/"), "-o", "-"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "<p>\n\0");
+    assert!(
+        stderr.starts_with(&format!("GET {}\nHTTP/1.1 200 OK\n", server.url("/"))),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("Saved 5 bytes to standard output (200 OK)\n"),
+        "{stderr}"
+    );
+    assert_files(dir.path(), &[]);
+}
+
+#[test]
+fn a_missing_output_folder_fails_before_connecting() {
+    let server =
+        Server::start(|_| Reply::Close(response("HTTP/1.1 200 OK\nContent-Length: 2\n", b"no")));
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/"), "-o", "missing/dir/x.html"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr,
+        "error: cannot save to missing/dir/x.html: missing/dir is not a folder\n"
+    );
+    assert!(server.requests().is_empty(), "it connected first");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_is_kept_and_the_file_it_points_to_replaced() {
+    let server =
+        Server::start(|_| Reply::Close(response("HTTP/1.1 200 OK\nContent-Length: 3\n", b"new")));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("real.html"), "old").unwrap();
+    std::os::unix::fs::symlink("real.html", dir.path().join("sina.html")).unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/")]);
+    assert_eq!(code, 0, "{stderr}");
+    let link = std::fs::symlink_metadata(dir.path().join("sina.html")).unwrap();
+    assert!(
+        link.file_type().is_symlink(),
+        "the link was replaced by a file"
+    );
+    assert_eq!(saved(dir.path(), "real.html"), b"new");
+    assert_files(dir.path(), &["real.html", "sina.html"]);
+}
+
+/// A FIFO stands for every file that is not a regular one (`/dev/null` too, which a
+/// test must not risk replacing): it is written through, and stays a FIFO.
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_written_through_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let Some(mkfifo) = shared::testing::tool("mkfifo") else {
+        return;
+    };
+    let server =
+        Server::start(|_| Reply::Close(response("HTTP/1.1 200 OK\nContent-Length: 4\n", b"pipe")));
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("out.fifo");
+    assert!(std::process::Command::new(mkfifo)
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/"), "-o", "out.fifo"]);
+    assert_eq!(code, 0, "{stderr}");
+    // Checked before joining: a replaced FIFO would leave the reader waiting for ever.
+    let meta = std::fs::symlink_metadata(&fifo).unwrap();
+    assert!(
+        meta.file_type().is_fifo(),
+        "the FIFO was replaced by a regular file"
+    );
+    assert_eq!(reader.join().unwrap(), b"pipe");
+    assert_files(dir.path(), &["out.fifo"]);
+}
+
+/// curl's files get 0666 less the umask (0644 under the usual 022); ours too, not
+/// the temporary file's private 0600.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_saved_file_gets_the_umask_mode_as_curls_does() {
+    use std::os::unix::fs::PermissionsExt;
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let umask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .map(|m| u32::from_str_radix(m.trim(), 8).unwrap())
+        .unwrap();
+    let server =
+        Server::start(|_| Reply::Close(response("HTTP/1.1 200 OK\nContent-Length: 1\n", b"m")));
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/")]);
+    assert_eq!(code, 0, "{stderr}");
+    let mode = std::fs::metadata(dir.path().join("sina.html"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o777,
+        0o666 & !umask,
+        "mode {:o} under umask {umask:o}",
+        mode & 0o777
+    );
+    // An existing file keeps its own mode.
+    std::fs::set_permissions(
+        dir.path().join("sina.html"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    let (code, _, stderr) = fetch(dir.path(), &[&server.url("/")]);
+    assert_eq!(code, 0, "{stderr}");
+    let mode = std::fs::metadata(dir.path().join("sina.html"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o640);
+}
