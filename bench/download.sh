@@ -27,7 +27,9 @@ url="$scheme://$(sed -n 's/^Listening on //p' "$out/server.log")/"
 measure() { # name, command...: prints "name seconds max_rss_kib" per run
   local name=$1; shift
   for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "$name %e %M" -o "$out/t" "$@" >/dev/null 2>&1
+    if ! /usr/bin/time -f "$name %e %M" -o "$out/t" "$@" >/dev/null 2>"$out/err"; then
+      echo "$name failed: $*" >&2; cat "$out/err" >&2; exit 1
+    fi
     cat "$out/t"
   done
 }

@@ -6,7 +6,7 @@
 //! `cargo run --release -p lesson04-http-get-client --example bench_server -- --size 200000000`
 
 use clap::Parser;
-use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 use shared::addr::HostPort;
@@ -68,6 +68,11 @@ fn run(args: Args) -> anyhow::Result<()> {
 fn tls_config(ca_path: &std::path::Path) -> anyhow::Result<Arc<ServerConfig>> {
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    // Names differ from the leaf's: OpenSSL (curl) takes a certificate whose issuer
+    // equals its subject for self-signed.
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "netlessons bench CA");
     let ca_key = KeyPair::generate()?;
     let ca = ca_params.self_signed(&ca_key)?;
     std::fs::write(ca_path, ca.pem())?;
