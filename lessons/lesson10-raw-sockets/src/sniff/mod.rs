@@ -14,9 +14,10 @@ pub use capture::{run, Options};
 
 #[cfg(target_os = "linux")]
 mod capture {
-    use super::decode::{self, Filter, Summary, Tracker, Transport};
+    use super::decode::{self, Filter, Relative, Summary, Tracker, Transport};
     use super::pcap::{self, PcapWriter};
     use super::svg::{self, Arrow};
+    use crate::headers::tcp::Flags;
     use crate::privilege;
     use crate::sys;
     use anyhow::Context;
@@ -71,30 +72,44 @@ mod capture {
         }
     }
 
-    /// The arrow for one packet of the picture.
-    fn arrow(summary: &Summary, at: f64) -> Option<Arrow> {
+    /// The arrow for one packet of the picture: flags, relative sequence and
+    /// acknowledgment numbers, and the start of the data.
+    fn arrow(summary: &Summary, relative: Option<Relative>, at: f64) -> Option<Arrow> {
         let Summary::Ip(p) = summary else { return None };
         let data_label = |what: String, data: &[u8]| {
             if data.is_empty() {
                 what
             } else {
-                format!(
-                    "{what} {} bytes \"{}\"",
-                    data.len(),
-                    decode::preview(data, 24)
-                )
+                format!("{what} \"{}\"", decode::preview(data, 24))
             }
+        };
+        let tcp_label = |header: &crate::headers::tcp::Header, data: &[u8]| {
+            let rel = relative.unwrap_or(Relative {
+                seq: header.seq,
+                ack: header.ack,
+            });
+            let mut label = decode::flag_names(header.flags);
+            if !data.is_empty() {
+                let end = rel.seq.wrapping_add(data.len() as u32);
+                label.push_str(&format!(" seq {}:{end}", rel.seq));
+            } else if header.flags.0 & (Flags::SYN | Flags::FIN | Flags::RST) != 0 {
+                label.push_str(&format!(" seq {}", rel.seq));
+            }
+            if header.flags.has(Flags::ACK) {
+                label.push_str(&format!(" ack {}", rel.ack));
+            }
+            data_label(label, data)
         };
         let (from, to, label) = match &p.transport {
             Transport::Tcp { header, payload } => (
                 end(p.src, Some(header.src_port)),
                 end(p.dst, Some(header.dst_port)),
-                data_label(decode::flag_names(header.flags), payload),
+                tcp_label(header, payload),
             ),
             Transport::Udp { header, payload } => (
                 end(p.src, Some(header.src_port)),
                 end(p.dst, Some(header.dst_port)),
-                data_label("UDP".into(), payload),
+                data_label(format!("UDP {} bytes", payload.len()), payload),
             ),
             Transport::Icmp { description, .. } => {
                 (end(p.src, None), end(p.dst, None), description.clone())
@@ -209,7 +224,7 @@ mod capture {
                 pcap.write(now, bytes, frame.wire_len)?;
             }
             let since_first = now.saturating_sub(*first.get_or_insert(now));
-            arrows.extend(arrow(&summary, since_first.as_secs_f64()));
+            arrows.extend(arrow(&summary, relative, since_first.as_secs_f64()));
             captured += 1;
         }
         if let Some(path) = &options.svg {
@@ -225,7 +240,6 @@ mod capture {
     #[cfg(test)]
     mod tests {
         use super::*;
-        use crate::headers::tcp::Flags;
 
         #[test]
         fn times_of_day() {

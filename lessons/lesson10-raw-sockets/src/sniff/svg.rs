@@ -37,7 +37,7 @@ fn escape(text: &str) -> String {
 }
 
 /// Horizontal distance between endpoints.
-const COLUMN: usize = 340;
+const COLUMN: usize = 400;
 /// Vertical distance between arrows.
 const ROW: usize = 34;
 /// Room on the left for the times.
