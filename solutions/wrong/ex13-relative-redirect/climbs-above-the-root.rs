@@ -1,0 +1,58 @@
+//! Known-wrong solution to ex13-relative-redirect (a realistic beginner bug; see exercises/README.md).
+//!
+//! bug: `..` pops whatever is there, the root included
+//! catches: dot_dot_never_climbs_above_the_root
+
+/// Removes `.` and `..` segments from an absolute path (one starting with `/`):
+/// `/a/b/c/./../../g` is `/a/g`; `/a/b/..` is `/a/`; `/../g` is `/g`.
+pub fn remove_dot_segments(path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut out: Vec<&str> = Vec::new();
+    for (i, segment) in segments.iter().enumerate() {
+        let last = i == segments.len() - 1;
+        match *segment {
+            "." | ".." => {
+                if *segment == ".." {
+                    out.pop(); // out[0] is the empty segment before the root '/'
+                }
+                if last {
+                    out.push(""); // a trailing . or .. names a folder
+                }
+            }
+            s => out.push(s),
+        }
+    }
+    out.join("/")
+}
+
+/// The request target to ask for after a redirect to `reference`, from the page
+/// whose request target (path and optional query) is `base`, e.g. `/a/b/c/d;p?q`.
+pub fn resolve(base: &str, reference: &str) -> String {
+    let reference = reference.split('#').next().unwrap_or("");
+    let (base_path, base_query) = split_query(base);
+    let (ref_path, ref_query) = split_query(reference);
+    if ref_path.is_empty() {
+        return with_query(base_path, ref_query.or(base_query));
+    }
+    let path = if ref_path.starts_with('/') {
+        remove_dot_segments(ref_path)
+    } else {
+        let folder = &base_path[..=base_path.rfind('/').unwrap_or(0)];
+        remove_dot_segments(&format!("{folder}{ref_path}"))
+    };
+    with_query(&path, ref_query)
+}
+
+fn split_query(target: &str) -> (&str, Option<&str>) {
+    match target.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (target, None),
+    }
+}
+
+fn with_query(path: &str, query: Option<&str>) -> String {
+    match query {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_string(),
+    }
+}
