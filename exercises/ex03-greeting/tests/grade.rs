@@ -2,15 +2,20 @@
 //! Every test runs `greet` on the server side of a real loopback TCP connection.
 
 use ex03_greeting::greet;
-use grading::{assert_bytes_eq, Pieces};
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use grading::{assert_bytes_eq, Conversation, Help, Pieces};
+use std::io::ErrorKind;
+use std::net::{TcpListener, TcpStream};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+
+/// Printed with the exchange when a test fails.
+const HELP: Help = Help {
+    server: "cargo run -p lesson03-threaded-server",
+    port: 9999,
+    book: "book/src/lesson03.md, \"Where does a message end?\"",
+};
 
 struct Session {
-    client: TcpStream,
-    replies: BufReader<TcpStream>,
+    conn: Conversation,
     server: JoinHandle<std::io::Result<()>>,
 }
 
@@ -18,15 +23,10 @@ struct Session {
 fn session() -> Session {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    client
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    client.set_nodelay(true).unwrap();
     let (conn, _) = listener.accept().unwrap();
     let server = thread::spawn(move || greet(conn));
     let mut s = Session {
-        replies: BufReader::new(client.try_clone().unwrap()),
-        client,
+        conn: Conversation::new(client, HELP),
         server,
     };
     assert_eq!(
@@ -39,21 +39,22 @@ fn session() -> Session {
 
 impl Session {
     fn send(&mut self, bytes: &[u8]) {
-        self.client.write_all(bytes).unwrap();
+        self.conn.send(bytes);
     }
 
     fn line(&mut self) -> String {
-        let mut line = String::new();
-        match self.replies.read_line(&mut line) {
-            Ok(0) => panic!("the server closed the connection instead of answering"),
-            Ok(_) => {}
+        let line = match self.conn.read_line() {
+            Ok(line) if line.is_empty() => {
+                panic!("the server closed the connection instead of answering")
+            }
+            Ok(line) => String::from_utf8_lossy(&line).into_owned(),
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                 panic!(
                     "no answer within 10 s (is your server waiting for more bytes than it needs?)"
                 )
             }
             Err(e) => panic!("reading the answer failed: {e}"),
-        }
+        };
         assert!(
             line.ends_with('\n'),
             "every message must end with a newline, got {line:?}"
@@ -63,11 +64,11 @@ impl Session {
 
     /// The server must have closed the connection and `greet` returned Ok.
     fn finished(mut self) {
-        let mut rest = String::new();
-        self.replies
-            .read_to_string(&mut rest)
+        let rest = self
+            .conn
+            .read_to_end()
             .expect("the server should close the connection");
-        assert_eq!(rest, "", "nothing more was expected");
+        assert_bytes_eq(&rest, b"", "nothing more was expected before the close");
         let result = self.server.join().expect("greet panicked");
         assert!(
             result.is_ok(),
@@ -144,7 +145,7 @@ fn one_byte_at_a_time_still_works() {
 fn end_of_stream_ends_the_session_after_answering_a_last_unterminated_line() {
     let mut s = session();
     s.send(b"Tracy");
-    s.client.shutdown(Shutdown::Write).unwrap();
+    s.conn.finish_sending();
     assert_eq!(
         s.line(),
         "Hello, Tracy!",
@@ -155,7 +156,7 @@ fn end_of_stream_ends_the_session_after_answering_a_last_unterminated_line() {
 
 #[test]
 fn a_client_that_just_leaves_ends_the_session() {
-    let s = session();
-    s.client.shutdown(Shutdown::Write).unwrap();
+    let mut s = session();
+    s.conn.finish_sending();
     s.finished();
 }

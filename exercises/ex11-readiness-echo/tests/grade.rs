@@ -1,7 +1,7 @@
 //! Grader for exercise 11. Run: cargo test -p ex11-readiness-echo
 
 use ex11_readiness_echo::serve;
-use grading::assert_bytes_eq;
+use grading::{assert_bytes_eq, Conversation, Fault, Help, Relay};
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -10,6 +10,13 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 const PATIENCE: Duration = Duration::from_secs(10);
+
+/// Printed with the exchange when a test that talks through a relay fails.
+const HELP: Help = Help {
+    server: "cargo run -p lesson02-blocking-server (an echo too, but upper-casing)",
+    port: 8080,
+    book: "book/src/lesson07.md, \"The event loop by hand\"",
+};
 
 struct Server {
     addr: SocketAddr,
@@ -209,4 +216,70 @@ fn an_idle_server_stops_within_two_seconds() {
     thread::sleep(Duration::from_millis(300));
     server.stop();
     drop(c);
+}
+
+#[test]
+fn bytes_arriving_one_at_a_time_come_back_whole_and_in_order() {
+    let server = start();
+    let relay = Relay::start(server.addr, Fault::OneByteSegments);
+    let mut c = Conversation::new(TcpStream::connect(relay.addr).unwrap(), HELP);
+    let text = b"every byte its own segment\n";
+    c.send(text);
+    let echo = c
+        .read_exact(text.len())
+        .unwrap_or_else(|e| panic!("{}: {e}", relay.describe()));
+    assert_bytes_eq(&echo, text, &relay.describe());
+    c.finish_sending();
+    assert_bytes_eq(
+        &c.read_to_end()
+            .expect("the server should close after our end of stream"),
+        b"",
+        "nothing more after the echo",
+    );
+    drop(c);
+    server.stop();
+}
+
+#[test]
+fn a_half_closed_client_still_gets_its_whole_echo_then_the_close() {
+    let server = start();
+    let data: Vec<u8> = (0..200_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    let relay = Relay::start(server.addr, Fault::HalfCloseAfter(data.len()));
+    let mut c = Conversation::new(TcpStream::connect(relay.addr).unwrap(), HELP);
+    c.send(&data);
+    // The relay said "no more" to the server after the data: the server must send
+    // every byte back, and then close (read returning 0 is the client's end).
+    let echoed = c.read_to_end().unwrap_or_else(|e| {
+        panic!(
+            "{}: the echo did not end ({e}): after read returns 0, write what is left and close",
+            relay.describe()
+        )
+    });
+    assert_bytes_eq(&echoed, &data, &relay.describe());
+    drop(c);
+    server.stop();
+}
+
+#[test]
+fn a_client_that_resets_does_not_stop_the_server() {
+    let server = start();
+    let relay = Relay::start(server.addr, Fault::ResetAfter(3));
+    let mut vanishing = TcpStream::connect(relay.addr).unwrap();
+    vanishing.write_all(b"bye").unwrap();
+    vanishing.set_read_timeout(Some(PATIENCE)).unwrap();
+    let _ = vanishing.read_to_end(&mut Vec::new()); // the relay closes once it has reset
+                                                    // An error on one connection (here, "connection reset by peer") concerns that
+                                                    // client only: drop it and carry on serving the others.
+    let mut c = Conversation::new(
+        TcpStream::connect(server.addr)
+            .expect("the server stopped listening after one client's connection was reset"),
+        HELP,
+    );
+    c.send(b"still serving?");
+    let echo = c
+        .read_exact(14)
+        .expect("no echo after another client's connection was reset: did serve return an error?");
+    assert_bytes_eq(&echo, b"still serving?", "the echo after a reset");
+    drop(c);
+    server.stop();
 }

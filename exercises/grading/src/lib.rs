@@ -4,13 +4,19 @@
 //!   reports the first differing byte with a little context, instead of printing two
 //!   arrays of thousands of numbers;
 //! - [`escape`]: bytes as a readable, escaped string (`Mich\r\n`);
+//! - [`Conversation`]: a grader's socket conversation, printed with the command that
+//!   replays it by hand and the book section to read when a test fails;
 //! - [`relay`]: a loopback relay that injects the faults real networks make (one-byte
 //!   segments, delays, a half-close, a reset) between a grader and student code.
 //!
 //! It lives beside the exercises and is a dev-dependency of each; students can read
 //! it, and need not change it.
 
+pub mod conversation;
 pub mod relay;
+
+pub use conversation::{Conversation, Help};
+pub use relay::{Fault, Relay};
 
 use std::io::{self, Read, Write};
 
