@@ -2,7 +2,6 @@
 //!
 //! bug: a blocking `accept` with the flag checked after each client: an idle server never notices `stop`
 //! catches: an_idle_server_stops_within_two_seconds
-//! itself once `stop` is set (lesson 3's waker).
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -2,7 +2,6 @@
 //!
 //! bug: each handler runs on the accept loop's own thread, so the second client waits until the first one is finished
 //! catches: clients_are_served_at_the_same_time_until_stop
-//! itself once `stop` is set (lesson 3's waker).
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};

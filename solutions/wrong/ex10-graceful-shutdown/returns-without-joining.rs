@@ -2,7 +2,6 @@
 //!
 //! bug: serve returns without waiting for its handlers, which may still be talking to their clients
 //! catches: every_handler_has_finished_when_serve_returns
-//! itself once `stop` is set (lesson 3's waker).
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -1,8 +1,7 @@
 //! Known-wrong solution to ex10-graceful-shutdown (a realistic beginner bug; see exercises/README.md).
 //!
 //! bug: the flag is checked only before `accept`, so the connection that arrives after `stop` (the waker's, or a late client) is served
-//! catches: nobody_is_accepted_after_stop, every_handler_has_finished_when_serve_returns
-//! itself once `stop` is set (lesson 3's waker).
+//! catches: nobody_is_accepted_after_stop
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};

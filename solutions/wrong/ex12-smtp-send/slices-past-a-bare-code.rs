@@ -2,29 +2,6 @@
 //!
 //! bug: the text is taken with `&line[4..]` before checking the line is that long: a bare `250` panics
 //! catches: a_bare_code_is_a_whole_reply
-//!
-//! `smtplib.sendmail` hides a dialogue of a dozen lines. Write it yourself, over a
-//! plain `TcpStream`:
-//!
-//! - [`read_reply`]: read one SMTP reply. A reply is one or more lines
-//!   `CODE-text` (more lines follow) ... `CODE text` (the last line; a bare `CODE`
-//!   is a last line too), every line with the same three-digit code. Anything else
-//!   is [`SmtpError::Malformed`].
-//! - [`send_mail`]: the dialogue. Read the greeting (220), then `EHLO` (250),
-//!   `MAIL FROM:<from>` (250), `RCPT TO:<to>` for each recipient (250), `DATA`
-//!   (354), the message, a line holding a single `.` (250), and `QUIT` (221).
-//!   Every line you send ends in `\r\n`, whatever line ends `message` uses.
-//!   Before sending the message, **dot-stuff** it: a line that starts with `.` gets
-//!   one more `.` in front, so that none of them can end the message early.
-//!
-//! Check every reply before you send the next command: a reply with another code
-//! than expected stops the dialogue with [`SmtpError::Refused`]. Return the reply to
-//! the final `.`: it says what the server did with the mail.
-//!
-//! Read first: the book's chapter on lesson 9, and `SmtpClient::send` in
-//! `lessons/lesson09-email/src/client.rs`.
-//!
-//! Grade your work with `cargo test -p ex12-smtp-send`.
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::TcpStream;

@@ -2,27 +2,6 @@
 //!
 //! bug: empty elements (`1,,2`, `1,`) are skipped instead of refused
 //! catches: what_rfc_3501_refuses
-//!
-//! An IMAP client names messages with a *sequence set*: `1:*` (all), `2,4:6` (2,
-//! 4, 5 and 6), `*` (the last one), `5:3` (3, 4 and 5: a range may be written
-//! backwards). `*` stands for the largest number in use: the number of messages,
-//! or the highest UID in `UID FETCH`. Write the parser and the two questions a
-//! server asks of a set:
-//!
-//! 1. [`parse`]: text to [`SequenceSet`], refusing what RFC 3501 refuses (see
-//!    [`SetError`]);
-//! 2. [`SequenceSet::contains`]: is number `n` in the set, when `*` is `largest`?
-//! 3. [`SequenceSet::numbers`]: every number of the set from 1 to `largest`, in
-//!    order, each once.
-//!
-//! Careful with `*` at the *start* of a range: in `UID FETCH 20:*` against a folder
-//! whose highest UID is 7, `20:*` means `7:20`, which contains 7 (RFC 3501 section
-//! 6.4.8: the last message is always included).
-//!
-//! Read first: the book's lesson 9, *The IMAP server*, and `lessons/lesson09-email/
-//! src/imap/syntax.rs` (try not to copy it!).
-//!
-//! Grade your work with `cargo test -p ex16-imap-sequence-set`.
 
 use std::fmt;
 
