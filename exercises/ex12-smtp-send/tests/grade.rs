@@ -2,6 +2,7 @@
 //! The grader plays a strict SMTP server on loopback and writes down what it saw.
 
 use ex12_smtp_send::{read_reply, send_mail, Reply, SmtpError};
+use grading::{escape, Fault, Relay};
 use std::io::{BufRead, BufReader, Cursor, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
@@ -30,6 +31,22 @@ struct Seen {
     message: String,
     /// Mistakes the client made.
     problems: Vec<String>,
+    /// The whole dialogue, escaped: `C: ` what the client sent, `S: ` what the server answered.
+    dialogue: Vec<String>,
+}
+
+impl Seen {
+    /// What the server saw, the dialogue, and how to try it by hand: for failure messages.
+    fn explain(&self) -> String {
+        format!(
+            "the grader's server saw these problems: {:?}\nthe dialogue (escaped):\n  {}\n\
+             by hand: `cargo run -p lesson09-email` starts the course's mail server; \
+             `nc -C 127.0.0.1 2525` lets you type the same commands and see its replies\n\
+             read: book/src/lesson09.md, \"Typing it by hand\"",
+            self.problems,
+            self.dialogue.join("\n  ")
+        )
+    }
 }
 
 /// Starts the server for one client; returns a connected stream and the server's thread.
@@ -49,15 +66,38 @@ fn server(script: Script) -> (TcpStream, thread::JoinHandle<Seen>) {
     (client, handle)
 }
 
+/// Like [`server`], but the client reaches the server through a relay doing `fault`.
+fn server_behind(script: Script, fault: Fault) -> (TcpStream, thread::JoinHandle<Seen>, Relay) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let relay = Relay::start(listener.local_addr().unwrap(), fault);
+    let client = TcpStream::connect(relay.addr).unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let handle = thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        serve(stream, script)
+    });
+    (client, handle, relay)
+}
+
 fn serve(stream: TcpStream, script: Script) -> Seen {
     let mut out = stream.try_clone().unwrap();
     let mut input = BufReader::new(stream);
     let mut seen = Seen::default();
-    let mut reply = |text: &str| {
+    let mut dialogue = Vec::new();
+    let mut reply = |text: &str, dialogue: &mut Vec<String>| {
+        for line in text.split("\r\n") {
+            dialogue.push(format!("S: \"{}\\r\\n\"", escape(line.as_bytes())));
+        }
         let _ = out.write_all(format!("{text}\r\n").as_bytes());
     };
-    reply(script.greeting);
+    reply(script.greeting, &mut dialogue);
     if !script.greeting.starts_with("220") {
+        seen.dialogue = dialogue;
         return seen;
     }
     let mut step = "hello";
@@ -66,20 +106,24 @@ fn serve(stream: TcpStream, script: Script) -> Seen {
     loop {
         let mut raw = Vec::new();
         match input.read_until(b'\n', &mut raw) {
-            Ok(0) | Err(_) => return seen,
+            Ok(0) | Err(_) => {
+                seen.dialogue = dialogue;
+                return seen;
+            }
             Ok(_) => {}
         }
+        dialogue.push(format!("C: \"{}\"", escape(&raw)));
         let text = String::from_utf8_lossy(&raw).into_owned();
         let Some(line) = text.strip_suffix("\r\n") else {
             seen.problems
                 .push(format!("{text:?} does not end in \\r\\n"));
-            reply("500 5.5.2 Lines end in CRLF");
+            reply("500 5.5.2 Lines end in CRLF", &mut dialogue);
             continue;
         };
         if in_data {
             if line == "." {
                 in_data = false;
-                reply("250 2.0.0 OK: queued as 12345");
+                reply("250 2.0.0 OK: queued as 12345", &mut dialogue);
             } else {
                 let line = line.strip_prefix('.').unwrap_or(line);
                 seen.message.push_str(&format!("{line}\r\n"));
@@ -96,32 +140,36 @@ fn serve(stream: TcpStream, script: Script) -> Seen {
         match step {
             "hello" if upper.starts_with("EHLO ") || upper.starts_with("HELO ") => {
                 step = "mail";
-                reply("250-grader.test greets you\r\n250-SIZE 1000000\r\n250-8BITMIME\r\n250 HELP");
+                reply(
+                    "250-grader.test greets you\r\n250-SIZE 1000000\r\n250-8BITMIME\r\n250 HELP",
+                    &mut dialogue,
+                );
             }
             "mail" if upper.starts_with("MAIL FROM:<") && line.ends_with('>') => {
                 step = "rcpt";
-                reply("250 2.1.0 Sender OK");
+                reply("250 2.1.0 Sender OK", &mut dialogue);
             }
             "rcpt" if upper.starts_with("RCPT TO:<") && line.ends_with('>') => {
                 if script.refuse.is_some_and(|r| line.contains(r)) {
-                    reply("550 5.1.1 No such user here");
+                    reply("550 5.1.1 No such user here", &mut dialogue);
                 } else {
                     recipients += 1;
-                    reply("250 2.1.5 Recipient OK");
+                    reply("250 2.1.5 Recipient OK", &mut dialogue);
                 }
             }
             "rcpt" if upper == "DATA" && recipients > 0 => {
                 step = "quit";
                 in_data = true;
-                reply("354 End data with <CR><LF>.<CR><LF>");
+                reply("354 End data with <CR><LF>.<CR><LF>", &mut dialogue);
             }
             _ if upper == "QUIT" => {
-                reply("221 2.0.0 Bye");
+                reply("221 2.0.0 Bye", &mut dialogue);
+                seen.dialogue = dialogue;
                 return seen;
             }
             _ => {
                 seen.problems.push(format!("{line:?} came out of order"));
-                reply("503 5.5.1 Bad sequence of commands");
+                reply("503 5.5.1 Bad sequence of commands", &mut dialogue);
             }
         }
     }
@@ -200,11 +248,7 @@ fn a_mail_goes_through() {
         "Subject: hi\n\nHello Bob\n",
     );
     let seen = server.join().unwrap();
-    assert!(
-        seen.problems.is_empty(),
-        "the server saw: {:?}",
-        seen.problems
-    );
+    assert!(seen.problems.is_empty(), "{}", seen.explain());
     let reply = got.expect("the server accepted the mail");
     assert_eq!(reply.code, 250);
     assert_eq!(
@@ -243,11 +287,7 @@ fn every_recipient_gets_a_rcpt_to() {
         "Subject: all\r\n\r\nHi all\r\n",
     );
     let seen = server.join().unwrap();
-    assert!(
-        seen.problems.is_empty(),
-        "the server saw: {:?}",
-        seen.problems
-    );
+    assert!(seen.problems.is_empty(), "{}", seen.explain());
     assert!(got.is_ok(), "{got:?}");
     let rcpts: Vec<_> = seen
         .commands
@@ -274,11 +314,7 @@ fn lines_starting_with_a_dot_are_stuffed() {
     let message = "Subject: dots\n\n.\n..\n.hidden\nthe end";
     let got = send_mail(stream, "ann@example.com", &["bob@example.com"], message);
     let seen = server.join().unwrap();
-    assert!(
-        seen.problems.is_empty(),
-        "the server saw: {:?}",
-        seen.problems
-    );
+    assert!(seen.problems.is_empty(), "{}", seen.explain());
     assert!(got.is_ok(), "{got:?}");
     assert_eq!(
         seen.message, "Subject: dots\r\n\r\n.\r\n..\r\n.hidden\r\nthe end\r\n",
@@ -331,4 +367,26 @@ fn a_busy_server_is_refused_at_the_greeting() {
         other => panic!("want SmtpError::Refused at the greeting, got {other:?}"),
     }
     assert!(seen.commands.is_empty());
+}
+
+#[test]
+fn replies_cut_into_one_byte_segments_are_read_whole() {
+    let (stream, server, relay) = server_behind(NORMAL, Fault::OneByteSegments);
+    let got = send_mail(
+        stream,
+        "ann@example.com",
+        &["bob@example.com"],
+        "Subject: slow\n\none byte at a time\n",
+    );
+    let seen = server.join().unwrap();
+    let explain = format!("{}\n{}", relay.describe(), seen.explain());
+    assert!(seen.problems.is_empty(), "{explain}");
+    let reply = got.unwrap_or_else(|e| {
+        panic!("sending failed with {e:?}: a reply is complete at its last line's \\r\\n, not at the end of one read\n{explain}")
+    });
+    assert_eq!(reply.code, 250, "{explain}");
+    assert_eq!(
+        seen.message, "Subject: slow\r\n\r\none byte at a time\r\n",
+        "{explain}"
+    );
 }
