@@ -290,3 +290,29 @@ fn a_path_too_long_for_a_socket_address_gets_a_hint() {
         ran.stderr
     );
 }
+
+/// A Unix datagram socket has flow control: `send_to` waits while the receiver's
+/// queue is full. A client that sends and never reads its replies must not keep the
+/// datagram server from stopping.
+#[test]
+fn sigterm_stops_the_datagram_server_while_a_client_never_reads() {
+    use std::os::unix::net::UnixDatagram;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dgram-flood.sock");
+    let server = ServerProcess::start(DGRAM_SERVER, &["--bind", path.to_str().unwrap()]);
+    let client = UnixDatagram::bind(dir.path().join("client.sock")).unwrap();
+    client
+        .set_write_timeout(Some(Duration::from_secs(1)))
+        .unwrap();
+    // More than both directions hold (a datagram in flight is charged to its sender's
+    // send buffer, 208 KiB by default on Linux: some 45 of these each way): our
+    // replies fill up, so the server's reply waits; then its queue fills behind it.
+    for _ in 0..150 {
+        if client.send_to(&[b'x'; 4000], &path).is_err() {
+            break; // stalled for a second: the server is stuck
+        }
+    }
+    let (status, took, _) = server.signal_and_wait("TERM");
+    assert!(status.success(), "{status}");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+}
