@@ -1,7 +1,7 @@
 //! Grader for exercise 2. Run: cargo test -p ex02-echo-upper
 
 use ex02_echo_upper::echo_upper;
-use grading::assert_bytes_eq;
+use grading::{assert_bytes_eq, Conversation, Fault, Help, Relay};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::time::Duration;
@@ -132,4 +132,47 @@ fn works_over_a_real_tcp_connection() {
         .unwrap()
         .expect("echo_upper failed on a TCP stream");
     assert_eq!(n, 14, "14 bytes were echoed in all");
+}
+
+#[test]
+fn a_slow_network_gets_each_echo_before_it_closes() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let relay = Relay::start(
+        listener.local_addr().unwrap(),
+        Fault::Delay(Duration::from_millis(50)),
+    );
+    let client = TcpStream::connect(relay.addr).unwrap();
+    let (conn, _) = listener.accept().unwrap();
+    let server = std::thread::spawn(move || echo_upper(conn));
+    let mut c = Conversation::new(
+        client,
+        Help {
+            server: "cargo run -p lesson02-blocking-server",
+            port: 8080,
+            book: "book/src/lesson02.md, \"The code\"",
+        },
+    );
+    for word in [&b"slow "[..], b"network\n"] {
+        c.send(word);
+        let echo = c.read_exact(word.len()).unwrap_or_else(|e| {
+            panic!(
+                "{}: no echo of {:?} while the connection stays open ({e}): echo each piece as it arrives",
+                relay.describe(),
+                grading::escape(word)
+            )
+        });
+        assert_bytes_eq(&echo, &word.to_ascii_uppercase(), &relay.describe());
+    }
+    c.finish_sending();
+    assert_bytes_eq(
+        &c.read_to_end()
+            .expect("the handler should close after our end of stream"),
+        b"",
+        "nothing after the echo",
+    );
+    let n = server
+        .join()
+        .unwrap()
+        .expect("echo_upper failed on a TCP stream");
+    assert_eq!(n, 13, "13 bytes were echoed in all");
 }

@@ -2,7 +2,7 @@
 //! Every test runs `greet` on the server side of a real loopback TCP connection.
 
 use ex03_greeting::greet;
-use grading::{assert_bytes_eq, Conversation, Help, Pieces};
+use grading::{assert_bytes_eq, Conversation, Fault, Help, Pieces, Relay};
 use std::io::ErrorKind;
 use std::net::{TcpListener, TcpStream};
 use std::thread::{self, JoinHandle};
@@ -159,4 +159,29 @@ fn a_client_that_just_leaves_ends_the_session() {
     let mut s = session();
     s.conn.finish_sending();
     s.finished();
+}
+
+#[test]
+fn names_through_a_network_that_delivers_one_byte_at_a_time_then_half_closes() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let relay = Relay::start(listener.local_addr().unwrap(), Fault::OneByteSegments);
+    let client = TcpStream::connect(relay.addr).unwrap();
+    let (conn, _) = listener.accept().unwrap();
+    let server = thread::spawn(move || greet(conn));
+    let mut c = Conversation::new(client, HELP);
+    c.send(b"Michael\r\nTracy");
+    c.finish_sending(); // the relay passes the half-close on after the last byte
+    let all = c
+        .read_to_end()
+        .unwrap_or_else(|e| panic!("{}: {e}", relay.describe()));
+    assert_bytes_eq(
+        &all,
+        b"Welcome!\nHello, Michael!\nHello, Tracy!\n",
+        &relay.describe(),
+    );
+    let result = server.join().expect("greet panicked");
+    assert!(
+        result.is_ok(),
+        "greet should return Ok(()) at the end of the stream, returned {result:?}"
+    );
 }

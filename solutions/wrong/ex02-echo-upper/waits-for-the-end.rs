@@ -1,7 +1,7 @@
 //! Known-wrong solution to ex02-echo-upper (a realistic beginner bug; see exercises/README.md).
 //!
 //! bug: everything is read to the end of the stream before anything is echoed, so a client waiting for its echo waits forever
-//! catches: works_over_a_real_tcp_connection
+//! catches: works_over_a_real_tcp_connection, a_slow_network_gets_each_echo_before_it_closes
 
 use std::io::{self, Read, Write};
 

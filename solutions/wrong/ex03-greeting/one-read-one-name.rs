@@ -1,7 +1,7 @@
 //! Known-wrong solution to ex03-greeting (a realistic beginner bug; see exercises/README.md).
 //!
 //! bug: each read is taken as one name: a name split over two reads gets two answers, two names in one read get one
-//! catches: two_names_in_one_read_get_two_answers, a_name_split_across_reads_is_one_name, one_byte_at_a_time_still_works
+//! catches: two_names_in_one_read_get_two_answers, a_name_split_across_reads_is_one_name, one_byte_at_a_time_still_works, names_through_a_network_that_delivers_one_byte_at_a_time_then_half_closes
 
 use std::io::{self, Read, Write};
 
