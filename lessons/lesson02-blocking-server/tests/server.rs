@@ -2,8 +2,8 @@
 
 use assert_cmd::Command;
 use shared::testing::{
-    assert_port_in_use_is_explained, assert_refused_is_explained, read_exactly,
-    send_without_reading, tool, ServerProcess, PATIENCE,
+    assert_port_in_use_is_explained, assert_refused_is_explained, read_exactly, tool,
+    ServerProcess, PATIENCE,
 };
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -37,6 +37,7 @@ fn echoes_each_chunk_in_upper_case_and_logs_the_connection() {
 }
 
 shared::echo_server_tests!(start(&[]));
+shared::echo_server_binary_tests!(SERVER);
 
 #[test]
 fn the_log_shows_the_second_client_accepted_only_after_the_first_closed() {
@@ -164,23 +165,6 @@ fn sigterm_stops_the_server_cleanly_while_a_client_is_connected() {
     let mut rest = Vec::new();
     client.read_to_end(&mut rest).unwrap();
     assert!(rest.is_empty());
-}
-
-/// A client that sends a lot and never reads blocks the server's `write`: the echo
-/// has nowhere to go. Ctrl-C must still end the server.
-#[cfg(unix)]
-#[test]
-fn sigterm_stops_the_server_while_a_client_sends_and_never_reads() {
-    let server = start(&[]);
-    let mut client = connect(&server);
-    let sent = send_without_reading(&mut client, &[b'x'; 65_536], 256 << 20);
-    assert!(
-        sent < 256 << 20,
-        "the server kept taking bytes it cannot echo"
-    );
-    let (status, took, _) = server.signal_and_wait("TERM");
-    assert!(status.success(), "exit status {status}");
-    assert!(took < Duration::from_secs(2), "took {took:?}");
 }
 
 #[cfg(unix)]

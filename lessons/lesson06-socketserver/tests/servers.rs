@@ -43,6 +43,14 @@ mod sequential {
 mod echo {
     use super::*;
     shared::echo_server_tests!(ServerProcess::start(ECHO, &["--bind", "127.0.0.1:0"]));
+    shared::echo_server_binary_tests!(ECHO);
+}
+
+// Lesson 3's tests of the server binary (IPv6, the SIGTERM goodbye, SIGTERM with a
+// client that never reads), against the rebuild with its default strategy.
+mod greeting_binary {
+    use super::*;
+    shared::greeting_server_binary_tests!(GREETING);
 }
 
 // Lesson 5's own server tests, against its rebuild.

@@ -50,6 +50,36 @@ pub fn a_second_client_waits_until_the_first_leaves(addr: SocketAddr) {
     assert_eq!(read_exactly(&mut second, 3), b"TWO");
 }
 
+/// SIGTERM ends the server binary `program` within two seconds even while a client
+/// sends and never reads (the echo has nowhere to go: the server's write is blocked).
+#[cfg(unix)]
+pub fn sigterm_stops_the_server_while_a_client_sends_and_never_reads(program: &str) {
+    let server = super::ServerProcess::start(program, &["--bind", "127.0.0.1:0"]);
+    let mut client = connect(server.addr);
+    let sent = super::send_without_reading(&mut client, &[b'x'; 65_536], 256 << 20);
+    assert!(
+        sent < 256 << 20,
+        "the server kept taking bytes it cannot echo"
+    );
+    let (status, took, _) = server.signal_and_wait("TERM");
+    assert!(status.success(), "exit status {status}");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+}
+
+/// Generates the echo tests that need the server *binary* (a signal).
+#[macro_export]
+macro_rules! echo_server_binary_tests {
+    ($program:expr) => {
+        #[cfg(unix)]
+        #[test]
+        fn sigterm_stops_the_server_while_a_client_sends_and_never_reads() {
+            $crate::testing::echo::sigterm_stops_the_server_while_a_client_sends_and_never_reads(
+                $program,
+            );
+        }
+    };
+}
+
 /// Generates one `#[test]` per echo-server test against a fresh server from `$start`.
 #[macro_export]
 macro_rules! echo_server_tests {
