@@ -11,6 +11,8 @@
 //! (choosing family and type when creating a socket, the `listen` backlog, buffer
 //! sizes) we use the `socket2` crate, a thin safe layer over the same system calls.
 
+pub mod netlink;
+
 use anyhow::Context;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -35,7 +37,7 @@ const fn call(python: &'static str, rust: &'static str) -> Call {
 ///
 /// This list is the one source of both the tour's `Python:`/`Rust:` lines and the
 /// `--list` table, so the two cannot disagree.
-pub const STEPS: [&[Call]; 14] = [
+pub const STEPS: [&[Call]; 15] = [
     &[
         call(
             "s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)",
@@ -119,6 +121,16 @@ pub const STEPS: [&[Call]; 14] = [
         "a, b = socket.socketpair(socket.AF_UNIX)",
         "std::os::unix::net::UnixStream::pair()",
     )],
+    &[
+        call(
+            "socket.socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE)",
+            "Socket::new(Domain::from(libc::AF_NETLINK), Type::RAW, ..)",
+        ),
+        call(
+            "n.send(RTM_GETLINK dump); n.recv(..) x N; RTM_GETADDR",
+            "socket.send(..); netlink::parse(..) to NLMSG_DONE",
+        ),
+    ],
 ];
 
 /// Calls the tour does not perform, and where the course shows them.
@@ -147,6 +159,13 @@ pub const ELSEWHERE: &[(Call, &str)] = &[
             "socket2 Type::SEQPACKET (Unix only)",
         ),
         "not shown",
+    ),
+    (
+        call(
+            "socket(AF_TIPC, SOCK_RDM)",
+            "Domain::from(libc::AF_TIPC), Type::RDM",
+        ),
+        "not run: needs the tipc kernel module (modprobe tipc)",
     ),
 ];
 
@@ -477,6 +496,82 @@ pub fn unix_pair() -> io::Result<Vec<u8>> {
     Ok(buf.to_vec())
 }
 
+/// Step 15: AF_NETLINK: the kernel lists interfaces and addresses, as `ip addr` shows them.
+#[cfg(target_os = "linux")]
+pub fn netlink_summary() -> io::Result<String> {
+    let interfaces = netlink::interfaces()?;
+    let addresses: usize = interfaces.iter().map(|i| i.addresses.len()).sum();
+    let lo = interfaces
+        .iter()
+        .find(|i| i.name == "lo")
+        .map(|i| i.addresses.join(", "))
+        .unwrap_or_else(|| "no `lo`".to_string());
+    Ok(format!(
+        "the kernel listed {} interfaces and {addresses} addresses; lo has {lo} \
+         (--interfaces shows all, beside `ip -brief addr`)",
+        interfaces.len()
+    ))
+}
+
+/// Step 15 elsewhere: netlink is Linux's own.
+#[cfg(not(target_os = "linux"))]
+pub fn netlink_summary() -> io::Result<String> {
+    Ok(
+        "not run: AF_NETLINK is Linux only (macOS has PF_ROUTE and getifaddrs, \
+        Windows GetAdaptersAddresses)"
+            .to_string(),
+    )
+}
+
+/// `--interfaces`: what netlink reports, each interface beside `ip -brief addr`'s line for it.
+#[cfg(target_os = "linux")]
+pub fn interfaces_beside_ip(out: &mut impl Write) -> anyhow::Result<()> {
+    let interfaces = netlink::interfaces().context("asking the kernel over AF_NETLINK")?;
+    let ip = std::process::Command::new("ip")
+        .args(["-brief", "addr"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    let ours: Vec<String> = interfaces
+        .iter()
+        .map(|i| {
+            let state = if i.up { "up" } else { "down" };
+            format!("{:<10} {:<5} {}", i.name, state, i.addresses.join(" "))
+        })
+        .collect();
+    let width = ours.iter().map(String::len).max().unwrap_or(0).max(36);
+    writeln!(
+        out,
+        "{:width$} | ip -brief addr",
+        "AF_NETLINK (RTM_GETLINK, RTM_GETADDR)"
+    )?;
+    for (interface, line) in interfaces.iter().zip(&ours) {
+        let theirs = match &ip {
+            // `ip` names a veth `eth0@if5`: the part after `@` is the peer's index.
+            Some(text) => text
+                .lines()
+                .find(|l| {
+                    l.split_whitespace()
+                        .next()
+                        .and_then(|n| n.split('@').next())
+                        == Some(&interface.name)
+                })
+                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                .unwrap_or_else(|| "(not listed)".to_string()),
+            None => "(`ip` is not installed here)".to_string(),
+        };
+        writeln!(out, "{line:width$} | {theirs}")?;
+    }
+    Ok(())
+}
+
+/// `--interfaces` elsewhere.
+#[cfg(not(target_os = "linux"))]
+pub fn interfaces_beside_ip(_out: &mut impl Write) -> anyhow::Result<()> {
+    anyhow::bail!("--interfaces uses AF_NETLINK, which only Linux has")
+}
+
 /// One step of the tour as printed.
 pub struct Step {
     /// The Python call(s).
@@ -582,6 +677,8 @@ pub fn tour() -> anyhow::Result<Vec<Step>> {
     }
     #[cfg(not(unix))]
     step("not shown: AF_UNIX lessons run on Linux and macOS only".to_string());
+
+    step(netlink_summary().context("step 15: AF_NETLINK")?);
 
     let steps = STEPS
         .iter()

@@ -11,6 +11,10 @@ struct Args {
     /// Print only the table mapping Python's socket calls to Rust.
     #[arg(long)]
     list: bool,
+    /// List the network interfaces and addresses the kernel reports over AF_NETLINK
+    /// (Linux only), each beside what `ip -brief addr` prints for it.
+    #[arg(long, conflicts_with = "list")]
+    interfaces: bool,
 }
 
 fn main() -> ExitCode {
@@ -18,6 +22,11 @@ fn main() -> ExitCode {
     if args.list {
         print!("{}", lesson01_socket_basics::api_table());
         return ExitCode::SUCCESS;
+    }
+    if args.interfaces {
+        return shared::cli::report(lesson01_socket_basics::interfaces_beside_ip(
+            &mut std::io::stdout(),
+        ));
     }
     shared::cli::report(lesson01_socket_basics::run_tour(&mut std::io::stdout()))
 }

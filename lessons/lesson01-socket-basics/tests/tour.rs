@@ -139,7 +139,8 @@ fn the_tour_prints_every_step_with_its_python_and_rust() {
     let mut out = Vec::new();
     run_tour(&mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
-    let expected_steps = 14;
+    let expected_steps = STEPS.len();
+    assert_eq!(expected_steps, 15);
     for i in 1..=expected_steps {
         assert!(
             text.contains(&format!("[{i}] Python: ")),
@@ -148,6 +149,11 @@ fn the_tour_prints_every_step_with_its_python_and_rust() {
     }
     assert_eq!(text.matches("    Rust:   ").count(), expected_steps);
     assert!(text.contains("0 means the peer closed"));
+    #[cfg(target_os = "linux")]
+    assert!(
+        text.contains("interfaces and") && text.contains("lo has 127.0.0.1/8"),
+        "step 15 should list lo's address from netlink:\n{text}"
+    );
 }
 
 #[test]
