@@ -14,7 +14,11 @@ use std::time::Duration;
 /// saves the body. Redirects are followed, so the default URL, which sends
 /// http:// to https://, ends with sina's real front page in sina.html.
 #[derive(Parser)]
-#[command(version)]
+#[command(
+    version,
+    after_help = "Environment: SSLKEYLOGFILE=FILE appends the TLS session secrets to FILE, \
+                  so that Wireshark can decrypt a capture (see the book's lesson 4)."
+)]
 struct Args {
     /// The page to fetch: http:// or https://.
     #[arg(default_value = HTTP_DEFAULT_URL)]

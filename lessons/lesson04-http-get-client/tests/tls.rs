@@ -459,3 +459,33 @@ fn curl_with_the_same_cacert_saves_the_same_bytes() {
         );
     }
 }
+
+/// rustls' default provider, aws-lc-rs, is a C/cmake build that costs minutes on two
+/// cores; this lesson uses ring only. A dependency that turned rustls' default
+/// features back on would bring it in (and then rustls panics at run time, with two
+/// providers and none chosen).
+#[test]
+fn aws_lc_is_not_in_the_dependency_graph() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args([
+            "tree",
+            "--offline",
+            "--locked",
+            "-p",
+            "lesson04-http-get-client",
+        ])
+        .args(["-e", "normal,build,dev", "--prefix", "none"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tree = String::from_utf8_lossy(&out.stdout);
+    assert!(tree.contains("rustls v0.23"), "{tree}");
+    assert!(tree.contains("ring v"), "{tree}");
+    assert!(!tree.contains("aws-lc"), "aws-lc is back:\n{tree}");
+}
