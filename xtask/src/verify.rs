@@ -2,6 +2,7 @@
 //! alone (`--phase wrong`), each reporting what it proved and how long it took:
 //!
 //! 1. `metadata`: exercises.toml, folders, hints, solutions and book sections agree;
+//!    `tools`: xtask and the graders' `grading` library pass their own tests;
 //! 2. `starters`: every test of every grader fails on the starter (it checks student code);
 //! 3. `solutions`: every reference solution passes every test, fmt and clippy clean;
 //! 4. `wrong`: every known-wrong solution fails the tests it names, and every test
@@ -22,6 +23,8 @@ use std::time::{Duration, Instant};
 pub enum Phase {
     /// exercises.toml, folders, hints, solutions and book sections agree.
     Metadata,
+    /// xtask and the graders' support library pass their own tests.
+    Tools,
     /// Every test fails on every untouched starter.
     Starters,
     /// Every reference solution passes, fmt and clippy clean.
@@ -47,8 +50,9 @@ pub fn verify(all: &[Exercise], chosen: &[&Exercise], phases: &[Phase]) -> anyho
     let wanted = |p: Phase| phases.is_empty() || phases.contains(&p);
     let started = Instant::now();
     let mut failed = Vec::new();
-    let steps: [(Phase, PhaseFn); 5] = [
+    let steps: [(Phase, PhaseFn); 6] = [
         (Phase::Metadata, |all, _| metadata(all)),
+        (Phase::Tools, |_, _| tools()),
         (Phase::Starters, |_, chosen| starters(chosen)),
         (Phase::Solutions, |_, chosen| solutions(chosen)),
         (Phase::Wrong, |_, chosen| wrong_solutions(chosen)),
@@ -158,6 +162,20 @@ fn metadata(all: &[Exercise]) -> anyhow::Result<(String, Vec<String>)> {
         ),
         problems,
     ))
+}
+
+/// Neither is a default member of the workspace, so the plain `cargo test` skips them.
+fn tools() -> anyhow::Result<(String, Vec<String>)> {
+    let ok = run::cargo()
+        .args(["test", "--quiet", "-p", "xtask", "-p", "grading"])
+        .status()?
+        .success();
+    let problems = if ok {
+        Vec::new()
+    } else {
+        vec!["cargo test -p xtask -p grading failed".into()]
+    };
+    Ok(("xtask and grading pass their own tests".into(), problems))
 }
 
 fn starters(chosen: &[&Exercise]) -> anyhow::Result<(String, Vec<String>)> {

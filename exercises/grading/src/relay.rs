@@ -19,8 +19,9 @@ pub enum Fault {
     /// After passing `n` bytes from the client, the relay says "no more from me"
     /// (a half-close) to the server, while still passing the server's answers back.
     HalfCloseAfter(usize),
-    /// After passing `n` bytes from the client, the relay vanishes: it closes both
-    /// sides with the server's answer unread, which makes the kernel send a reset.
+    /// After passing `n` bytes from the client, the relay vanishes: once the server
+    /// has answered, it closes both sides with that answer unread, which makes the
+    /// kernel send a reset (if the server says nothing within 5 s, it just closes).
     ResetAfter(usize),
 }
 
@@ -147,7 +148,76 @@ fn reset_after(mut client: TcpStream, mut server: TcpStream, n: usize) {
         }
     }
     let _ = server.write_all(&buf[..got]);
-    thread::sleep(Duration::from_millis(200));
+    // Wait for the server's answer to arrive, and leave it unread: closing a socket
+    // with unread data is what makes the kernel send a reset instead of a FIN.
+    let _ = server.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = server.peek(&mut [0u8; 1]);
     drop(server);
     drop(client);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server that reads everything, then answers with what it read and closes.
+    fn echo_all() -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        thread::spawn(move || {
+            for conn in listener.incoming().take(1) {
+                let mut conn = conn.unwrap();
+                let mut got = Vec::new();
+                let result = conn.read_to_end(&mut got);
+                let _ = conn.write_all(&got);
+                let _ = conn.write_all(format!("{:?}", result.map_err(|e| e.kind())).as_bytes());
+            }
+        });
+        addr
+    }
+
+    #[test]
+    fn one_byte_segments_arrive_whole_and_the_half_close_is_passed_on() {
+        let relay = Relay::start(echo_all(), Fault::OneByteSegments);
+        let mut c = TcpStream::connect(relay.addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        c.write_all(b"abc\r\n").unwrap();
+        c.shutdown(Shutdown::Write).unwrap();
+        let mut back = Vec::new();
+        c.read_to_end(&mut back).unwrap();
+        assert_eq!(back, b"abc\r\nOk(5)");
+    }
+
+    #[test]
+    fn half_close_after_n_bytes_ends_the_stream_for_the_server() {
+        let relay = Relay::start(echo_all(), Fault::HalfCloseAfter(3));
+        let mut c = TcpStream::connect(relay.addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        c.write_all(b"abcdef").unwrap(); // the server sees only "abc", then the end
+        let mut back = Vec::new();
+        c.read_to_end(&mut back).unwrap();
+        assert_eq!(back, b"abcOk(3)");
+    }
+
+    #[test]
+    fn reset_after_n_bytes_is_a_reset_for_the_server() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let relay = Relay::start(listener.local_addr().unwrap(), Fault::ResetAfter(2));
+        let mut c = TcpStream::connect(relay.addr).unwrap();
+        c.write_all(b"hi").unwrap();
+        let (mut server, _) = listener.accept().unwrap();
+        server
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut two = [0u8; 2];
+        server.read_exact(&mut two).unwrap();
+        server
+            .write_all(b"an answer the relay never reads")
+            .unwrap();
+        let mut rest = [0u8; 8];
+        let err = server
+            .read(&mut rest)
+            .expect_err("a reset, not an end of stream");
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionReset);
+    }
 }
