@@ -46,39 +46,35 @@ connection_for!(TcpStream);
 #[cfg(unix)]
 connection_for!(std::os::unix::net::UnixStream);
 
+/// The [`Connection`] methods of a reference, passed on to what it refers to.
+macro_rules! through_reference {
+    () => {
+        fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+            (**self).set_read_timeout(timeout)
+        }
+        fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+            (**self).set_write_timeout(timeout)
+        }
+        fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
+            (**self).set_nonblocking(nonblocking)
+        }
+        fn shutdown(&self, how: Direction) -> io::Result<()> {
+            (**self).shutdown(how)
+        }
+    };
+}
+
 /// A borrowed connection is a connection too (`Read`/`Write` for `&TcpStream` come from std).
 impl<C: Connection> Connection for &C
 where
     for<'a> &'a C: Read + Write,
 {
-    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        (**self).set_read_timeout(timeout)
-    }
-    fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        (**self).set_write_timeout(timeout)
-    }
-    fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
-        (**self).set_nonblocking(nonblocking)
-    }
-    fn shutdown(&self, how: Direction) -> io::Result<()> {
-        (**self).shutdown(how)
-    }
+    through_reference!();
 }
 
 /// A connection lent for a while is a connection too (tests pass `&mut fake`).
 impl<C: Connection + ?Sized> Connection for &mut C {
-    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        (**self).set_read_timeout(timeout)
-    }
-    fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        (**self).set_write_timeout(timeout)
-    }
-    fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
-        (**self).set_nonblocking(nonblocking)
-    }
-    fn shutdown(&self, how: Direction) -> io::Result<()> {
-        (**self).shutdown(how)
-    }
+    through_reference!();
 }
 
 /// A listening socket that hands out connections: `TcpListener` or `UnixListener`.
