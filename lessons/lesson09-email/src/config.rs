@@ -2,6 +2,7 @@
 
 use crate::maildir::{Mailbox, Maildir};
 use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 use std::str::FromStr;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -28,6 +29,13 @@ pub struct Mta {
     /// Held while an IMAP session gives UIDs to new messages, so that no two
     /// sessions give the same message different UIDs.
     pub(crate) uids: Mutex<()>,
+    /// The domains whose mail ends here (`--domain`, lower case). Empty: every
+    /// domain is ours, as before relaying existed.
+    pub domains: Vec<String>,
+    /// Clients allowed to relay, i.e. to send mail for other domains through us
+    /// (`--relay-from`). Everyone else may only send mail *to* our domains:
+    /// anything more makes an "open relay", which spammers find within hours.
+    pub relay_from: Vec<IpAddr>,
 }
 
 impl Mta {
@@ -42,7 +50,19 @@ impl Mta {
             locked: Mutex::default(),
             imap_idle_timeout: Duration::from_secs(30 * 60),
             uids: Mutex::default(),
+            domains: Vec::new(),
+            relay_from: Vec::new(),
         }
+    }
+
+    /// Is mail for `domain` delivered here (rather than passed on)?
+    pub fn is_local(&self, domain: &str) -> bool {
+        self.domains.is_empty() || self.domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
+    }
+
+    /// May a client at `ip` send mail for other domains through us?
+    pub fn may_relay(&self, ip: IpAddr) -> bool {
+        self.relay_from.contains(&ip)
     }
 }
 

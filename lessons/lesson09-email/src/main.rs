@@ -46,6 +46,14 @@ struct Args {
     /// The same for IMAP, whose clients stay connected (RFC 3501 asks for 30 minutes).
     #[arg(long, value_name = "SECS", default_value_t = 1800, value_parser = clap::value_parser!(u64).range(1..))]
     imap_idle_timeout: u64,
+    /// A domain whose mail is stored here (repeatable). With none, all mail is
+    /// stored here, whatever its domain.
+    #[arg(long = "domain", value_name = "NAME")]
+    domains: Vec<String>,
+    /// A client address allowed to relay: to send mail for domains that are not
+    /// ours (repeatable). Others get `550 5.7.1 relaying denied`.
+    #[arg(long = "relay-from", value_name = "IP")]
+    relay_from: Vec<std::net::IpAddr>,
 }
 
 fn main() -> ExitCode {
@@ -74,6 +82,12 @@ fn run(args: Args) -> anyhow::Result<()> {
     mta.max_connections = args.max_connections as usize;
     mta.idle_timeout = Duration::from_secs(args.idle_timeout);
     mta.imap_idle_timeout = Duration::from_secs(args.imap_idle_timeout);
+    mta.domains = args
+        .domains
+        .iter()
+        .map(|d| d.to_ascii_lowercase())
+        .collect();
+    mta.relay_from = args.relay_from;
     announce(smtp.local_addr()?);
     log(format_args!("POP3 listening on {}", pop3.local_addr()?));
     log(format_args!("IMAP listening on {}", imap.local_addr()?));

@@ -26,7 +26,7 @@ use crate::message::{address_literal, rfc5322_date, Address, MAX_LINE};
 use crate::{Input, Mta, Session};
 use shared::server::{log, Shutdown};
 use std::io;
-use std::net::{SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::time::SystemTime;
 
 /// The name this server gives itself in its greeting and `Received:` headers.
@@ -66,6 +66,8 @@ pub struct Smtp<'a> {
     from: Option<String>,
     /// `RCPT TO`'s mailboxes so far.
     to: Vec<Mailbox>,
+    /// The client may relay (see [`Mta::may_relay`]).
+    may_relay: bool,
 }
 // ANCHOR_END: state
 
@@ -78,6 +80,15 @@ impl<'a> Smtp<'a> {
             extended: false,
             from: None,
             to: Vec::new(),
+            may_relay: false,
+        }
+    }
+
+    /// A new session's state for a client at `peer`.
+    pub fn for_peer(mta: &'a Mta, peer: IpAddr) -> Self {
+        Smtp {
+            may_relay: mta.may_relay(peer),
+            ..Smtp::new(mta)
         }
     }
 
@@ -185,6 +196,7 @@ impl<'a> Smtp<'a> {
         // Every mail system must accept mail for "postmaster", with or without a
         // domain (RFC 5321 section 4.5.1): it is where people report problems.
         let local = match path.parse::<Address>() {
+            Ok(address) if !self.mta.is_local(&address.domain) => return self.relay(address),
             Ok(address) => address.local,
             Err(_) if path.eq_ignore_ascii_case(POSTMASTER) => path.to_string(),
             Err(_) => return reply("501 5.1.3 Bad recipient address syntax"),
@@ -206,6 +218,18 @@ impl<'a> Smtp<'a> {
         }
         reply("250 2.1.5 Recipient OK")
     }
+
+    // ANCHOR: relay
+    /// `RCPT TO` for a domain that is not ours: the mail would have to be passed on.
+    /// Only clients allowed to relay may ask that; to anyone else we are the last
+    /// MTA, not a free forwarding service (an "open relay").
+    fn relay(&mut self, _address: Address) -> Step {
+        if !self.may_relay {
+            return reply("550 5.7.1 Relaying denied: we only accept mail for our own domains");
+        }
+        reply("451 4.3.2 Relaying is not available yet, try again later")
+    }
+    // ANCHOR_END: relay
 
     /// The trace headers an MTA adds on top of each message it accepts.
     fn trace_headers(&self, peer: SocketAddr, id: &str) -> [String; 4] {
@@ -254,7 +278,7 @@ pub fn session(
 ) -> io::Result<()> {
     // One more than the limit: a line of 998 octets may get a dot stuffed in front.
     let mut io = Session::new(stream, MAX_LINE + 1, mta.idle_timeout, shutdown)?;
-    let mut smtp = Smtp::new(mta);
+    let mut smtp = Smtp::for_peer(mta, peer.ip());
     io.reply(&format!("220 {HOSTNAME} ESMTP lesson09-mta ready"))?;
     loop {
         let line = match io.next()? {
@@ -519,6 +543,39 @@ mod tests {
             ],
         );
         assert_eq!(got, [250, 250, 550, 250]);
+    }
+
+    #[test]
+    fn mail_for_other_domains_is_refused_unless_the_client_may_relay() {
+        let (_dir, mut mta) = mta(&[]);
+        mta.domains = vec!["sina.test".into()];
+        mta.relay_from = vec![IpAddr::from([127, 0, 0, 2])];
+        let stranger = IpAddr::from([127, 0, 0, 1]);
+        let mut smtp = Smtp::for_peer(&mta, stranger);
+        let got = codes(
+            &mut smtp,
+            &[
+                "HELO x",
+                "MAIL FROM:<a@b>",
+                "RCPT TO:<friend@SINA.test>",
+                "RCPT TO:<someone@163.test>",
+                "RCPT TO:<someone@sina.test.evil>",
+                "RCPT TO:<postmaster>",
+            ],
+        );
+        assert_eq!(got, [250, 250, 250, 550, 550, 250]);
+        let Step::Reply(text) = smtp.command("RCPT TO:<x@163.test>") else {
+            panic!()
+        };
+        assert!(text.starts_with("550 5.7.1 Relaying denied"), "{text}");
+        // Without --domain every domain is ours, as before (nothing is relayed).
+        mta.domains.clear();
+        let mut smtp = Smtp::for_peer(&mta, stranger);
+        let got = codes(
+            &mut smtp,
+            &["HELO x", "MAIL FROM:<a@b>", "RCPT TO:<x@163.test>"],
+        );
+        assert_eq!(got, [250, 250, 250]);
     }
 
     #[test]

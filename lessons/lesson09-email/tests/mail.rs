@@ -452,3 +452,29 @@ fn a_mail_without_from_is_listed_by_its_envelope_sender() {
         listed.stdout
     );
 }
+
+#[test]
+fn with_domain_given_it_is_never_an_open_relay() {
+    let mail = Mail::start(&["--domain", "sina.test", "--relay-from", "127.0.0.2"]);
+    let mut raw = Raw::connect(mail.smtp);
+    assert!(raw.reply().starts_with("220 "));
+    assert!(raw.ask("EHLO test").starts_with("250 "));
+    assert!(raw.ask("MAIL FROM:<me@163.test>").starts_with("250 "));
+    // We, at 127.0.0.1, may not relay: only 127.0.0.2 may.
+    for other in [
+        "friend@163.test",
+        "friend@sina.test.example",
+        "postmaster@163.test",
+    ] {
+        let answer = raw.ask(&format!("RCPT TO:<{other}>"));
+        assert_eq!(
+            answer,
+            "550 5.7.1 Relaying denied: we only accept mail for our own domains"
+        );
+    }
+    assert!(raw.ask("RCPT TO:<friend@Sina.Test>").starts_with("250 "));
+    assert!(raw.ask("DATA").starts_with("354 "));
+    raw.send("Subject: hi\r\n\r\nhello\r\n.\r\n");
+    assert!(raw.reply().starts_with("250 "));
+    assert_eq!(mail.files("friend/new").len(), 1);
+}
