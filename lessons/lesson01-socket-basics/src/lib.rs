@@ -156,9 +156,9 @@ pub const ELSEWHERE: &[(Call, &str)] = &[
     (
         call(
             "socket(..., SOCK_SEQPACKET)",
-            "socket2 Type::SEQPACKET (Unix only)",
+            "socket2 Type::SEQPACKET (Linux)",
         ),
-        "not shown",
+        "lesson08",
     ),
     (
         call(

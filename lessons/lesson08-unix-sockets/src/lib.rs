@@ -18,6 +18,8 @@
 #![cfg(unix)]
 
 pub mod datagram;
+#[cfg(target_os = "linux")]
+pub mod seqpacket;
 pub mod stream;
 
 use anyhow::{bail, Context};
@@ -64,6 +66,9 @@ pub fn prepare_path(path: &Path) -> anyhow::Result<bool> {
             Err(dgram) if dgram.kind() == io::ErrorKind::ConnectionRefused => {
                 return remove_stale(path)
             }
+            // And a seqpacket server's the seqpacket way.
+            #[cfg(target_os = "linux")]
+            Err(_) if seqpacket::Seqpacket::connect(path).is_ok() => return Err(in_use(path)),
             Err(_) => err,
         },
     };

@@ -69,3 +69,43 @@ fn book_transcripts() {
     }
     d.finish(&book);
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn seqpacket_transcript() {
+    let book = book_dir(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.sock");
+    let p = path.to_str().unwrap();
+    let shown = |text: &str| text.replace(p, "/tmp/netlessons-lesson08-seqpacket.sock");
+    let server = ServerProcess::start(env!("CARGO_BIN_EXE_lesson08-seqpacket"), &["--bind", p]);
+    let client = env!("CARGO_BIN_EXE_lesson08-seqpacket-client");
+    let mut t = Transcript::new("lesson08-seqpacket");
+    t.comment(
+        "terminal 1 runs the server: cargo run -p lesson08-unix-sockets --bin lesson08-seqpacket",
+    );
+    t.comment("terminal 2:");
+    t.command(
+        "cargo run -p lesson08-unix-sockets --bin lesson08-seqpacket-client -- hello '' seqpacket",
+    );
+    t.output(&run(client, &["--connect", p, "hello", "", "seqpacket"], "").both());
+    // Read the server's lines for one client before starting the next, so that the
+    // second client's "Accepted" cannot come before the first one's "left".
+    let mut log: Vec<String> = (0..5).map(|_| server.next_line()).collect();
+    t.command("cargo run -p lesson08-unix-sockets --bin lesson08-seqpacket-client -- --buffer 4 hello seqpacket");
+    t.output(
+        &run(
+            client,
+            &["--connect", p, "--buffer", "4", "hello", "seqpacket"],
+            "",
+        )
+        .both(),
+    );
+    log.extend((0..4).map(|_| server.next_line()));
+    t.comment("terminal 1:");
+    t.output(&shown(&format!("Listening on {}", server.listening_on)));
+    for line in log {
+        t.output(&line);
+    }
+    t.finish(&book);
+}
