@@ -134,18 +134,32 @@ where
                     refuse(conn, &peer);
                     continue;
                 };
-                let (handler, shutdown, who) = (handler.clone(), shutdown.clone(), peer.clone());
+                // The connection is handed over through a shared cell rather than moved
+                // into the closure: if the thread cannot start, the closure is dropped,
+                // and the connection can still be taken back and refused in words.
+                let handoff = Arc::new(Mutex::new(Some((conn, slot))));
+                let (handler, shutdown, theirs) =
+                    (handler.clone(), shutdown.clone(), handoff.clone());
+                let who = peer.clone();
                 let spawned =
                     thread::Builder::new()
                         .name(format!("client {peer}"))
                         .spawn(move || {
-                            let _slot = slot; // given back however the thread ends
-                            serve_one(&*handler, conn, peer, &shutdown);
+                            let taken = theirs.lock().unwrap_or_else(|e| e.into_inner()).take();
+                            if let Some((conn, _slot)) = taken {
+                                // `_slot` is given back however this thread ends.
+                                serve_one(&*handler, conn, who, &shutdown);
+                            }
                         });
                 match spawned {
                     Ok(worker) => workers.push(worker),
-                    // The connection and the slot went into the closure, dropped with it.
-                    Err(err) => log(format_args!("cannot start a thread for {who}: {err}")),
+                    Err(err) => {
+                        log(format_args!("cannot start a thread for {peer}: {err}"));
+                        let taken = handoff.lock().unwrap_or_else(|e| e.into_inner()).take();
+                        if let Some((conn, _slot)) = taken {
+                            refuse(conn, &peer);
+                        }
+                    }
                 }
             }
             workers.into_iter().for_each(|w| drop(w.join()));

@@ -2,8 +2,9 @@
 //! strategy, over TCP and over Unix sockets, with handlers written for the test.
 //! A handler that panics, a refusal when full, and shutdown, the same for all.
 //!
-//! (A failed thread spawn is logged and costs that client only; it cannot be
-//! provoked reliably from a test, least of all as root, so it is not tested here.)
+//! (A failed thread spawn cannot be provoked inside the test process; the test
+//! `a_thread_that_cannot_start_costs_a_refusal_not_the_server` in `servers.rs`
+//! provokes it in the server binary with a limit on threads.)
 
 use lesson06_socketserver::{serve, Strategy};
 use shared::conn::Listener;

@@ -138,3 +138,44 @@ fn bad_strategies_are_usage_errors() {
     assert_eq!(run(GREETING, &["--strategy", "forking"], "").code, 2);
     assert_eq!(run(GREETING, &["--help"], "").code, 0);
 }
+
+/// A thread that cannot start costs its client a refusal in words (it used to be a
+/// silent close), and the server carries on. Provoked with RLIMIT_NPROC: the server
+/// runs as `nobody`, allowed three threads (main, the Ctrl-C handler, one client).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_thread_that_cannot_start_costs_a_refusal_not_the_server() {
+    let (Some(prlimit), Some(setpriv)) = (
+        shared::testing::tool("prlimit"),
+        shared::testing::tool("setpriv"),
+    ) else {
+        return;
+    };
+    if run("id", &["-u"], "").stdout.trim() != "0" {
+        shared::testing::skip("only root can run the server as another user");
+        return;
+    }
+    let server = ServerProcess::start(
+        &prlimit,
+        &[
+            "--nproc=3:3",
+            "--",
+            setpriv.to_str().unwrap(),
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            GREETING,
+            "--bind",
+            "127.0.0.1:0",
+            "--strategy",
+            "threads",
+        ],
+    );
+    let mut first = Client::connect(server.addr); // the one thread it may start
+    let mut second = Client::connect_raw(server.addr);
+    assert_eq!(second.line(), "error: server busy, try again later");
+    server.expect_line("the failed spawn", |l| {
+        l.starts_with("cannot start a thread for ")
+    });
+    assert_eq!(first.ask("still here"), "Hello, still here!");
+}
