@@ -3,8 +3,15 @@
 use ex02_echo_upper::echo_upper;
 use grading::{assert_bytes_eq, Conversation, Fault, Help, Relay};
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
+
+/// Printed with the exchange when a test over TCP fails.
+const HELP: Help = Help {
+    server: "cargo run -p lesson02-blocking-server",
+    port: 8080,
+    book: "book/src/lesson02.md, \"The code\"",
+};
 
 /// An in-memory connection: reads come from `input`, `chunk` bytes at most per read.
 struct Fake<'a> {
@@ -102,25 +109,23 @@ fn an_empty_stream_echoes_nothing() {
 #[test]
 fn works_over_a_real_tcp_connection() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    client
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     let (conn, _) = listener.accept().unwrap();
     let server = std::thread::spawn(move || echo_upper(conn));
-    client.write_all(b"over tcp").unwrap();
-    let mut first = [0u8; 8];
-    client.read_exact(&mut first).expect("no echo within 10 s");
+    let mut c = Conversation::new(client, HELP);
+    c.send(b"over tcp");
+    let first = c
+        .read_exact(8)
+        .unwrap_or_else(|e| panic!("no echo of 8 bytes while the connection stays open: {e}"));
     assert_bytes_eq(
         &first,
         b"OVER TCP",
         "the echo should arrive before we close",
     );
-    client.write_all(b" again").unwrap();
-    client.shutdown(Shutdown::Write).unwrap(); // "no more from me"
-    let mut rest = Vec::new();
-    client
-        .read_to_end(&mut rest)
+    c.send(b" again");
+    c.finish_sending(); // "no more from me"
+    let rest = c
+        .read_to_end()
         .expect("the handler should close after our end of stream");
     assert_bytes_eq(
         &rest,
@@ -144,14 +149,7 @@ fn a_slow_network_gets_each_echo_before_it_closes() {
     let client = TcpStream::connect(relay.addr).unwrap();
     let (conn, _) = listener.accept().unwrap();
     let server = std::thread::spawn(move || echo_upper(conn));
-    let mut c = Conversation::new(
-        client,
-        Help {
-            server: "cargo run -p lesson02-blocking-server",
-            port: 8080,
-            book: "book/src/lesson02.md, \"The code\"",
-        },
-    );
+    let mut c = Conversation::new(client, HELP);
     for word in [&b"slow "[..], b"network\n"] {
         c.send(word);
         let echo = c.read_exact(word.len()).unwrap_or_else(|e| {

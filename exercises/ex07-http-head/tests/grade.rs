@@ -1,7 +1,7 @@
 //! Grader for exercise 7. Run: cargo test -p ex07-http-head
 
 use ex07_http_head::{get_request, parse_head, Head, HeadError};
-use grading::assert_bytes_eq;
+use grading::{assert_bytes_eq, escape};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
@@ -150,25 +150,26 @@ fn a_header_without_a_colon_is_bad() {
 fn a_real_exchange_over_loopback() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let server = std::thread::spawn(move || {
-        let (mut conn, _) = listener.accept().unwrap();
+    const RESPONSE: [&[u8]; 2] = [b"HTTP/1.1 200 OK\r\nContent-Le", b"ngth: 5\r\n\r\nhello"];
+    // The grader's server: reads the request head, answers in two pieces (as networks
+    // do), and says what went wrong in words.
+    let server = std::thread::spawn(move || -> Result<Vec<u8>, String> {
+        let (mut conn, _) = listener.accept().map_err(|e| e.to_string())?;
         conn.set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
         let mut request = Vec::new();
         let mut buf = [0u8; 512];
         while !request.ends_with(b"\r\n\r\n") {
-            let n = conn.read(&mut buf).unwrap();
-            assert!(
-                n > 0,
-                "the client closed before finishing its request: {:?}",
-                String::from_utf8_lossy(&request)
-            );
-            request.extend_from_slice(&buf[..n]);
+            match conn.read(&mut buf) {
+                Ok(0) => return Err(format!("the client closed before ending its request with an empty line; it sent \"{}\"", escape(&request))),
+                Ok(n) => request.extend_from_slice(&buf[..n]),
+                Err(_) => return Err(format!("no empty line (\\r\\n\\r\\n) ended the request within 10 s; it sent \"{}\"", escape(&request))),
+            }
         }
-        // Answer in two pieces, as networks do.
-        conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Le").unwrap();
-        conn.write_all(b"ngth: 5\r\n\r\nhello").unwrap();
-        String::from_utf8(request).unwrap()
+        for piece in RESPONSE {
+            conn.write_all(piece).map_err(|e| e.to_string())?;
+        }
+        Ok(request)
     });
     let mut client = TcpStream::connect(addr).unwrap();
     client
@@ -178,11 +179,19 @@ fn a_real_exchange_over_loopback() {
         .write_all(&get_request(&addr.to_string(), "/index.html"))
         .unwrap();
     let mut response = Vec::new();
-    client.read_to_end(&mut response).unwrap();
-    let request = server.join().unwrap();
+    let _ = client.read_to_end(&mut response);
+    let by_hand =
+        "compare: `curl -v http://127.0.0.1:8080/index.html` prints the request curl sends \
+                   (lines starting with >) to any server, e.g. `python3 -m http.server 8080`; \
+                   read: book/src/lesson04.md, \"The code\"";
+    let request = match server.join().unwrap() {
+        Ok(request) => request,
+        Err(problem) => panic!("the grader's server: {problem}\n{by_hand}"),
+    };
     assert!(
-        request.starts_with("GET /index.html HTTP/1.1\r\n"),
-        "the server received {request:?}"
+        request.starts_with(b"GET /index.html HTTP/1.1\r\n"),
+        "the server received \"{}\"\n{by_hand}",
+        escape(&request)
     );
     let (head, len) = parsed(&response);
     assert_eq!(head.status, 200);

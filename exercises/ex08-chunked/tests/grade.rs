@@ -108,6 +108,9 @@ fn a_bad_size_is_reported_with_its_line() {
     );
 }
 
+/// What the grader's server sends, piece by piece.
+const PIECES: [&[u8]; 4] = [b"4\r\nWi", b"ki\r\n5\r\npedia\r", b"\n0\r\n", b"\r\n"];
+
 #[test]
 fn works_on_a_socket_left_open_by_the_server() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -115,7 +118,7 @@ fn works_on_a_socket_left_open_by_the_server() {
     let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
     let server = std::thread::spawn(move || {
         let (mut conn, _) = listener.accept().unwrap();
-        for piece in [&b"4\r\nWi"[..], b"ki\r\n5\r\npedia\r", b"\n0\r\n", b"\r\n"] {
+        for piece in PIECES {
             conn.write_all(piece).unwrap();
         }
         // Keep the connection open until the client is done: no end of stream to rely on.
@@ -131,8 +134,16 @@ fn works_on_a_socket_left_open_by_the_server() {
     server.join().unwrap();
     match result {
         Ok(_) => assert_bytes_eq(&out, b"Wikipedia", "the body sent in pieces"),
-        Err(e) => {
-            panic!("decoding over a socket failed (did you wait for the server to close?): {e:?}")
-        }
+        Err(e) => panic!(
+            "decoding over a socket failed: {e:?}\nthe server sent {}, then kept the connection open: \
+             the body ends at the last chunk's empty line, not at the end of the stream (did you wait for the server to close?)\n\
+             by hand: `curl --raw URL` prints a chunked body as it crosses the wire\n\
+             read: book/src/lesson04.md, \"Where the body ends\"",
+            PIECES
+                .iter()
+                .map(|p| format!("\"{}\"", grading::escape(p)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
     }
 }

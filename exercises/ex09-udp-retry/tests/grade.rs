@@ -3,6 +3,10 @@
 
 use ex09_udp_retry::request;
 use grading::escape;
+
+/// Where to look when a test fails.
+const BY_HAND: &str = "by hand: `nc -u -l 127.0.0.1 9999` is a server that prints what arrives and \
+                       never answers unless you type; read: book/src/lesson05.md, \"What goes wrong\"";
 use std::net::UdpSocket;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -45,7 +49,7 @@ fn an_answered_message_is_sent_once() {
     assert_eq!(
         server.join().unwrap(),
         1,
-        "no reason to send again after a reply"
+        "no reason to send again after a reply\n{BY_HAND}"
     );
 }
 
@@ -61,7 +65,7 @@ fn a_lost_datagram_is_sent_again() {
     assert_eq!(
         server.join().unwrap(),
         2,
-        "one send, one resend after the timeout"
+        "one send, one resend after the timeout\n{BY_HAND}"
     );
 }
 
@@ -92,7 +96,7 @@ fn a_silent_server_gets_retries_plus_one_sends_then_none() {
     assert_eq!(
         server.join().unwrap(),
         3,
-        "retries = 2 means 3 sends in all"
+        "retries = 2 means 3 sends in all\n{BY_HAND}"
     );
 }
 
