@@ -317,6 +317,22 @@ fn wrong_solutions(chosen: &[&Exercise]) -> anyhow::Result<(String, Vec<String>)
             scaffolded.push((e, w, manifest));
         }
     }
+    // Readable like every other file of the course (they are not in any crate's module
+    // tree, so `cargo fmt` does not see them).
+    let files: Vec<&PathBuf> = scaffolded.iter().map(|(_, w, _)| &w.file).collect();
+    if !files.is_empty() {
+        let fmt = std::process::Command::new("rustfmt")
+            .args(["--check", "--edition", "2021"])
+            .args(&files)
+            .stdout(std::process::Stdio::null())
+            .status();
+        if !fmt.is_ok_and(|s| s.success()) {
+            problems.push(
+                "known-wrong solutions are not rustfmt-clean: rustfmt --edition 2021 solutions/wrong/*/*.rs"
+                    .into(),
+            );
+        }
+    }
     let manifests: Vec<PathBuf> = scaffolded.iter().map(|(_, _, m)| m.clone()).collect();
     let workspace = wrong::workspace(&manifests)?;
     let target = wrong::target_dir();
