@@ -13,6 +13,9 @@
 //! shrinks to a few lines (see `src/main.rs` and `src/bin/`), with the same behaviour,
 //! checked by the same tests.
 
+#[cfg(unix)]
+pub mod fork;
+
 use shared::conn::Listener;
 use shared::server::{incoming_until, log, Shutdown, Slots, POLL_INTERVAL};
 use std::fmt::Display;
