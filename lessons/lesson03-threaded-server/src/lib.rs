@@ -10,14 +10,14 @@
 //! `Hello, NAME!`, and closes the connection on `exit` (or `disconnect`).
 //!
 //! A real server needs more than the tutorial shows, and this one has it:
-//! message framing ([`messages`]), a limit on threads, an idle timeout, a line
+//! message framing ([`session`]), a limit on threads, an idle timeout, a line
 //! length limit, survival of a panicking handler, and a clean Ctrl-C.
 
-pub mod messages;
 pub mod naive;
 pub mod protocol;
+pub mod session;
 
-use messages::{Event, Messages};
+use session::{Event, Session};
 use shared::framing::write_line;
 use shared::server::{close_gracefully, incoming_until, log, Shutdown, Slots};
 use std::io;
@@ -149,14 +149,14 @@ pub fn tcplink(
     shutdown: &Shutdown,
 ) -> io::Result<()> {
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
-    let mut conn = Messages::new(stream, config.max_line, config.idle_timeout);
+    let mut conn = Session::new(stream, config.max_line, config.idle_timeout);
     let result = converse(&mut conn, config, shutdown).map_err(in_words);
     close_gracefully(conn.stream(), LINGER);
     result
 }
 
 /// The conversation itself: greeting, replies, and a last word if we end it.
-fn converse(conn: &mut Messages, config: &Config, shutdown: &Shutdown) -> io::Result<()> {
+fn converse(conn: &mut Session, config: &Config, shutdown: &Shutdown) -> io::Result<()> {
     write_line(conn.stream(), protocol::WELCOME)?;
     let goodbye = loop {
         match conn.next(shutdown)? {
@@ -179,7 +179,7 @@ fn converse(conn: &mut Messages, config: &Config, shutdown: &Shutdown) -> io::Re
 // ANCHOR_END: tcplink
 
 /// Says what a timed-out write means. Reads never fail with a timeout here (the
-/// [`Messages`] reader turns them into events), so a timeout is a reply that the
+/// [`Session`] reader turns them into events), so a timeout is a reply that the
 /// client left unread until [`WRITE_TIMEOUT`] ran out; the system's own words for it,
 /// "Resource temporarily unavailable (os error 11)", explain nothing.
 fn in_words(err: io::Error) -> io::Error {

@@ -1,4 +1,8 @@
-//! Where one message ends: the rule that serves `nc` and the tutorials' clients alike.
+//! One connection's session: the client's bytes in, [`Event`]s out, and where one
+//! message ends: the rule that serves `nc` and the tutorials' clients alike.
+//!
+//! (Lessons 7 and 9 call their per-connection type `Session` too, and lesson 9's
+//! events are also `Event`s: the same idea in a readiness loop and in mail.)
 //!
 //! Two kinds of client talk to this server:
 //!
@@ -56,9 +60,9 @@ pub enum Event {
     Shutdown,
 }
 
-// ANCHOR: messages
+// ANCHOR: session
 /// Reads the [`Event`]s of one connection, applying the rule above.
-pub struct Messages {
+pub struct Session {
     /// Line framing with a length limit, over the connection.
     lines: LineReader<TcpStream>,
     /// Rule 3: once set, only newlines end messages.
@@ -73,10 +77,10 @@ pub struct Messages {
     line_began: Option<Instant>,
 }
 
-impl Messages {
+impl Session {
     /// Wraps a connection; lines longer than `max_line` bytes are refused.
-    pub fn new(stream: TcpStream, max_line: usize, idle_timeout: Duration) -> Messages {
-        Messages {
+    pub fn new(stream: TcpStream, max_line: usize, idle_timeout: Duration) -> Session {
+        Session {
             lines: LineReader::new(stream, max_line),
             is_line_client: false,
             idle_timeout,
@@ -140,9 +144,9 @@ impl Messages {
         }
     }
 }
-// ANCHOR_END: messages
+// ANCHOR_END: session
 
-impl Messages {
+impl Session {
     /// Are there bytes waiting that rule 2 might turn into a message?
     fn is_bare_word_pending(&self) -> bool {
         !self.is_line_client && !self.lines.pending().is_empty()
