@@ -260,28 +260,83 @@ impl SmtpClient {
             self.expect(&format!("RCPT TO:<{to}>"), 250)?;
         }
         self.expect("DATA", 354)?;
-        let mut data = Vec::with_capacity(message.len() + 5);
         let lines: Vec<&str> = message.lines().collect();
-        for line in &lines {
-            if line.starts_with('.') {
-                data.push(b'.'); // dot-stuffing: see `smtp::receive`
-            }
-            data.extend_from_slice(line.as_bytes());
-            data.extend_from_slice(b"\r\n");
-        }
-        data.extend_from_slice(b".\r\n");
         self.show_message(&lines);
-        self.conn
-            .writer
-            .write_all(&data)
-            .context("cannot send the message")?;
-        let reply = read_reply(&mut self.conn)?;
+        let reply = self.data(message.as_bytes())?;
         if reply.code != 250 {
             return Err(refused("the message", &reply));
         }
         Ok(reply)
     }
     // ANCHOR_END: send
+
+    /// After `354`: the message's lines (ending in `\n` or `\r\n`), dot-stuffed and
+    /// ending in `\r\n`, then the final `.`; returns the server's verdict.
+    fn data(&mut self, message: &[u8]) -> anyhow::Result<Reply> {
+        let mut data = Vec::with_capacity(message.len() + 5);
+        let body = message.strip_suffix(b"\n").unwrap_or(message);
+        if !message.is_empty() {
+            for line in body.split(|&b| b == b'\n') {
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                if line.starts_with(b".") {
+                    data.push(b'.'); // dot-stuffing: see `smtp::receive`
+                }
+                data.extend_from_slice(line);
+                data.extend_from_slice(b"\r\n");
+            }
+        }
+        data.extend_from_slice(b".\r\n");
+        let sent = self.conn.writer.write_all(&data);
+        self.conn.broken |= sent.is_err();
+        sent.context("cannot send the message")?;
+        read_reply(&mut self.conn)
+    }
+
+    // ANCHOR: relay
+    /// Passes a queued message on, as one MTA to the next: the same dialogue as
+    /// [`SmtpClient::send`], but a refused recipient does not stop the others.
+    /// Returns, for each recipient in `to`, the reply that decided its fate: its
+    /// `RCPT` reply if that was not `250`/`251`, else the reply to the message.
+    /// An `Err` (connection lost, no reply) leaves every recipient undecided.
+    pub fn relay(
+        &mut self,
+        from: &str,
+        to: &[Address],
+        message: &[u8],
+    ) -> anyhow::Result<Vec<Reply>> {
+        let mut mail = format!("MAIL FROM:<{from}>");
+        if self.supports("SIZE") {
+            mail.push_str(&format!(" SIZE={}", message.len()));
+        }
+        if !message.is_ascii() && self.supports("8BITMIME") {
+            mail.push_str(" BODY=8BITMIME");
+        }
+        let reply = self.command(&mail)?;
+        if reply.code != 250 {
+            return Ok(vec![reply; to.len()]);
+        }
+        let mut replies = Vec::with_capacity(to.len());
+        for rcpt in to {
+            let reply = self.command(&format!("RCPT TO:<{rcpt}>"))?;
+            let accepted = matches!(reply.code, 250 | 251);
+            replies.push((accepted, reply));
+        }
+        if !replies.iter().any(|(accepted, _)| *accepted) {
+            self.command("RSET")?; // nobody to send it to: start over, politely
+            return Ok(replies.into_iter().map(|(_, r)| r).collect());
+        }
+        let go = self.command("DATA")?;
+        let verdict = if go.code == 354 {
+            self.data(message)?
+        } else {
+            go
+        };
+        Ok(replies
+            .into_iter()
+            .map(|(accepted, r)| if accepted { verdict.clone() } else { r })
+            .collect())
+    }
+    // ANCHOR_END: relay
 
     /// Shows the message in the dialogue: the headers, and the body up to a point.
     fn show_message(&mut self, lines: &[&str]) {

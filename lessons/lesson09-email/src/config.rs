@@ -1,6 +1,8 @@
 //! The server's settings and the state its sessions share: one place to look them up.
 
 use crate::maildir::{Mailbox, Maildir};
+use crate::queue::Queue;
+use shared::addr::HostPort;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::str::FromStr;
@@ -36,6 +38,14 @@ pub struct Mta {
     /// (`--relay-from`). Everyone else may only send mail *to* our domains:
     /// anything more makes an "open relay", which spammers find within hours.
     pub relay_from: Vec<IpAddr>,
+    /// The next hop for mail to a domain (`--route DOMAIN=HOST:PORT`, lower case).
+    pub routes: HashMap<String, HostPort>,
+    /// Mail for other domains waits here for the next hop; `None`: no relaying.
+    pub queue: Option<Queue>,
+    /// How long to wait after the n-th failed attempt (the last entry repeats).
+    pub retry: Vec<Duration>,
+    /// How long the delivery thread waits for the next MTA's connection and each reply.
+    pub relay_timeout: Duration,
 }
 
 impl Mta {
@@ -52,7 +62,33 @@ impl Mta {
             uids: Mutex::default(),
             domains: Vec::new(),
             relay_from: Vec::new(),
+            routes: HashMap::new(),
+            queue: None,
+            retry: default_retry(),
+            relay_timeout: Duration::from_secs(300),
         }
+    }
+
+    /// The name we give ourselves: our first domain, else `localhost`.
+    pub fn hostname(&self) -> &str {
+        self.domains
+            .first()
+            .map_or(crate::smtp::HOSTNAME, String::as_str)
+    }
+
+    /// The next hop for `domain`, if we know one.
+    pub fn route(&self, domain: &str) -> Option<&HostPort> {
+        self.routes.get(&domain.to_ascii_lowercase())
+    }
+
+    /// The wait before the next try after `attempts` failed ones.
+    pub fn retry_after(&self, attempts: u32) -> Duration {
+        let i = (attempts as usize).saturating_sub(1);
+        self.retry
+            .get(i)
+            .or(self.retry.last())
+            .copied()
+            .unwrap_or(Duration::from_secs(30 * 60))
     }
 
     /// Is mail for `domain` delivered here (rather than passed on)?
@@ -63,6 +99,62 @@ impl Mta {
     /// May a client at `ip` send mail for other domains through us?
     pub fn may_relay(&self, ip: IpAddr) -> bool {
         self.relay_from.contains(&ip)
+    }
+}
+
+/// RFC 5321 section 4.5.4.1: retry at least 30 minutes apart.
+pub fn default_retry() -> Vec<Duration> {
+    vec![Duration::from_secs(30 * 60)]
+}
+
+/// `--retry 1s,5s,30s`: the waits after the first, second, ... failed attempt
+/// (the last one repeats). Units: `s`, `m`, `h`, `d`.
+pub fn parse_schedule(text: &str) -> Result<Vec<Duration>, String> {
+    text.split(',')
+        .map(|part| {
+            let part = part.trim();
+            let (number, unit) = part.split_at(part.len().saturating_sub(1));
+            let seconds = match unit {
+                "s" => 1,
+                "m" => 60,
+                "h" => 3600,
+                "d" => 86_400,
+                _ => 0,
+            };
+            match number.parse::<u64>() {
+                Ok(n) if seconds > 0 && n > 0 => Ok(Duration::from_secs(n * seconds)),
+                _ => Err(format!(
+                    "{part:?} should be a number and a unit (s, m, h, d), e.g. --retry 1s,5s,30s"
+                )),
+            }
+        })
+        .collect()
+}
+
+/// `DOMAIN=HOST:PORT`, as given to `--route`.
+#[derive(Clone, Debug)]
+pub struct Route {
+    /// The recipient domain, lower case.
+    pub domain: String,
+    /// Where its mail goes next.
+    pub hop: HostPort,
+}
+
+impl FromStr for Route {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Route, String> {
+        let (domain, hop) = text
+            .split_once('=')
+            .filter(|(d, _)| !d.is_empty())
+            .ok_or_else(|| {
+                format!("{text:?} should be DOMAIN=HOST:PORT, e.g. sina.test=127.0.0.1:2526")
+            })?;
+        let hop = HostPort::parse(hop).map_err(|e| e.to_string())?;
+        Ok(Route {
+            domain: domain.to_ascii_lowercase(),
+            hop,
+        })
     }
 }
 

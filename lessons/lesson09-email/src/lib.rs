@@ -17,6 +17,7 @@
 //! - [`pop3`]: the POP3 server side;
 //! - [`imap`]: the IMAP server side, over the same maildir;
 //! - [`client`]: both protocols' client sides, for `lesson09-send` and `lesson09-fetch`;
+//! - [`queue`] and [`relay`]: mail for other domains, kept on disk and passed on;
 //! - [`message`]: the message format itself, and how non-ASCII text fits into it;
 //! - `config` (the settings, [`Mta`]), `server` (the accept loops, [`serve`]) and
 //!   `session` (one connection's lines in and replies out), which both servers share.
@@ -27,12 +28,14 @@ pub mod imap;
 pub mod maildir;
 pub mod message;
 pub mod pop3;
+pub mod queue;
+pub mod relay;
 mod server;
 mod session;
 pub mod smtp;
 
 pub(crate) use config::lock;
-pub use config::{Mta, User};
+pub use config::{default_retry, parse_schedule, Mta, Route, User};
 pub use server::serve;
 pub(crate) use session::{Input, Session};
 

@@ -188,9 +188,7 @@ impl Maildir {
     /// then may the server answer `250`. When it returns an error, no mailbox has
     /// it, so the client's retry after our `451` cannot give anyone a second copy.
     pub fn deliver(&self, mut spooled: Spooled, to: &[Mailbox]) -> io::Result<String> {
-        let file = spooled.file.take().expect("each message is delivered once");
-        let file = file.into_inner().map_err(|e| e.into_error())?; // flush our buffer
-        file.sync_all()?; // and the OS's: the bytes are on the disk
+        spooled.sync()?; // the bytes are on the disk
         let mut made = Undo(Vec::new()); // every name made so far, removed on error
                                          // 1. A hard link in each mailbox's own tmp/: a second name for the same
                                          //    bytes, no copy. Readers never look in tmp/, so this step can fail
@@ -256,9 +254,7 @@ impl Maildir {
     /// the flags `info` (`S`, `FS`, ...): through `dir/tmp/` into `dir/cur/`, as
     /// [`Maildir::deliver`] does. Returns its unique name.
     pub fn file_into(&self, mut spooled: Spooled, dir: &Path, info: &str) -> io::Result<String> {
-        let file = spooled.file.take().expect("each message is filed once");
-        let file = file.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
+        spooled.sync()?;
         let tmp = dir.join("tmp").join(&spooled.id);
         fs::hard_link(&spooled.path, &tmp)?;
         let mut undo = Undo(vec![tmp.clone()]); // removed if the rename fails
@@ -330,6 +326,21 @@ impl Spooled {
     /// The message's id (its file name).
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The file in `tmp/`.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Flushes our buffer and the OS's: when this returns, the bytes are on the
+    /// disk. Nothing more can be written after it.
+    pub fn sync(&mut self) -> io::Result<()> {
+        if let Some(file) = self.file.take() {
+            let file = file.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+        }
+        Ok(())
     }
 
     /// Appends one line; `\n` is added (maildir files use Unix line ends).

@@ -4,7 +4,8 @@ use anyhow::Context;
 use clap::Parser;
 use lesson09_email::imap::IMAP_SERVER;
 use lesson09_email::maildir::{Maildir, STALE_AFTER};
-use lesson09_email::{serve, Mta, User};
+use lesson09_email::queue::Queue;
+use lesson09_email::{parse_schedule, serve, Mta, Route, User};
 use shared::addr::{HostPort, POP3_SERVER, SMTP_SERVER};
 use shared::server::{announce, bind_tcp, log, Shutdown};
 use std::path::PathBuf;
@@ -54,6 +55,29 @@ struct Args {
     /// ours (repeatable). Others get `550 5.7.1 relaying denied`.
     #[arg(long = "relay-from", value_name = "IP")]
     relay_from: Vec<std::net::IpAddr>,
+    /// Where mail for DOMAIN goes next (repeatable): another MTA, e.g.
+    /// sina.test=127.0.0.1:2526. Relayed mail waits in DIR/.queue until it is there.
+    #[arg(long = "route", value_name = "DOMAIN=HOST:PORT")]
+    routes: Vec<Route>,
+    /// Seconds to wait for the next MTA's connection and each of its replies
+    /// (RFC 5321 section 4.5.3.2 suggests 5 minutes).
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    relay_timeout: u64,
+    /// How long to wait before trying a deferred mail again: after the first
+    /// failed attempt, the second, ...; the last wait repeats (default 30m, as
+    /// RFC 5321 asks). E.g. 1s,5s,30s for a classroom.
+    #[arg(long, value_name = "WAITS", value_parser = Schedule::parse)]
+    retry: Option<Schedule>,
+}
+
+/// `--retry`'s value (a type of its own: clap takes a bare `Vec` for a list of flags).
+#[derive(Clone)]
+struct Schedule(Vec<Duration>);
+
+impl Schedule {
+    fn parse(text: &str) -> Result<Schedule, String> {
+        parse_schedule(text).map(Schedule)
+    }
 }
 
 fn main() -> ExitCode {
@@ -88,6 +112,16 @@ fn run(args: Args) -> anyhow::Result<()> {
         .map(|d| d.to_ascii_lowercase())
         .collect();
     mta.relay_from = args.relay_from;
+    mta.routes = args.routes.into_iter().map(|r| (r.domain, r.hop)).collect();
+    mta.relay_timeout = Duration::from_secs(args.relay_timeout);
+    if let Some(Schedule(retry)) = args.retry {
+        mta.retry = retry;
+    }
+    if !mta.domains.is_empty() {
+        let queue = Queue::open(mta.maildir.root())
+            .with_context(|| format!("cannot make a queue in {}", args.maildir.display()))?;
+        mta.queue = Some(queue);
+    }
     announce(smtp.local_addr()?);
     log(format_args!("POP3 listening on {}", pop3.local_addr()?));
     log(format_args!("IMAP listening on {}", imap.local_addr()?));

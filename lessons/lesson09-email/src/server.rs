@@ -24,6 +24,17 @@ pub fn serve(
     mta: Arc<Mta>,
     shutdown: &Shutdown,
 ) -> io::Result<()> {
+    if mta.queue.is_some() {
+        // Not joined: a delivery may wait minutes for a slow MTA, and stopping
+        // must take under two seconds. The queue on disk is what matters: a
+        // delivery cut short is tried again at the next start.
+        let (mta, shutdown) = (mta.clone(), shutdown.clone());
+        thread::Builder::new().name("relay".into()).spawn(move || {
+            if let Some(queue) = &mta.queue {
+                crate::relay::run(&mta, queue, &shutdown);
+            }
+        })?;
+    }
     thread::scope(|s| {
         let pop3 = s.spawn(|| accept(pop3, Protocol::Pop3, mta.clone(), shutdown));
         let imap = s.spawn(|| accept(imap, Protocol::Imap, mta.clone(), shutdown));

@@ -66,6 +66,8 @@ pub struct Smtp<'a> {
     from: Option<String>,
     /// `RCPT TO`'s mailboxes so far.
     to: Vec<Mailbox>,
+    /// `RCPT TO`'s addresses in other domains, to be passed on.
+    relay_to: Vec<Address>,
     /// The client may relay (see [`Mta::may_relay`]).
     may_relay: bool,
 }
@@ -80,6 +82,7 @@ impl<'a> Smtp<'a> {
             extended: false,
             from: None,
             to: Vec::new(),
+            relay_to: Vec::new(),
             may_relay: false,
         }
     }
@@ -96,6 +99,7 @@ impl<'a> Smtp<'a> {
     fn reset(&mut self) {
         self.from = None;
         self.to.clear();
+        self.relay_to.clear();
     }
 
     // ANCHOR: command
@@ -117,19 +121,22 @@ impl<'a> Smtp<'a> {
                 self.extended = verb.eq_ignore_ascii_case("EHLO");
                 if self.extended {
                     Step::Reply(format!(
-                        "250-{HOSTNAME} greets {arg}\r\n250-SIZE {}\r\n250-8BITMIME\r\n\
+                        "250-{} greets {arg}\r\n250-SIZE {}\r\n250-8BITMIME\r\n\
                          250-ENHANCEDSTATUSCODES\r\n250-PIPELINING\r\n250 HELP",
+                        self.mta.hostname(),
                         self.mta.max_size
                     ))
                 } else {
-                    Step::Reply(format!("250 {HOSTNAME} greets {arg}"))
+                    Step::Reply(format!("250 {} greets {arg}", self.mta.hostname()))
                 }
             }
             "MAIL" => self.mail(arg),
             "RCPT" => self.rcpt(arg),
             "DATA" if !arg.is_empty() => reply("501 5.5.4 DATA takes no arguments"),
             "DATA" if self.from.is_none() => reply("503 5.5.1 Send MAIL FROM first"),
-            "DATA" if self.to.is_empty() => reply("503 5.5.1 Send RCPT TO first"),
+            "DATA" if self.to.is_empty() && self.relay_to.is_empty() => {
+                reply("503 5.5.1 Send RCPT TO first")
+            }
             "DATA" => Step::Data,
             "RSET" => {
                 self.reset();
@@ -210,7 +217,7 @@ impl<'a> Smtp<'a> {
         if !known {
             return reply("550 5.1.1 No such user here");
         }
-        if self.to.len() >= MAX_RECIPIENTS {
+        if self.to.len() + self.relay_to.len() >= MAX_RECIPIENTS {
             return reply("452 4.5.3 Too many recipients");
         }
         if !self.to.contains(&mailbox) {
@@ -223,11 +230,21 @@ impl<'a> Smtp<'a> {
     /// `RCPT TO` for a domain that is not ours: the mail would have to be passed on.
     /// Only clients allowed to relay may ask that; to anyone else we are the last
     /// MTA, not a free forwarding service (an "open relay").
-    fn relay(&mut self, _address: Address) -> Step {
+    fn relay(&mut self, address: Address) -> Step {
         if !self.may_relay {
             return reply("550 5.7.1 Relaying denied: we only accept mail for our own domains");
         }
-        reply("451 4.3.2 Relaying is not available yet, try again later")
+        if self.mta.queue.is_none() || self.mta.route(&address.domain).is_none() {
+            // (No MX lookup yet: only domains given with --route can be reached.)
+            return reply("550 5.4.4 No route to that domain (see --route)");
+        }
+        if self.to.len() + self.relay_to.len() >= MAX_RECIPIENTS {
+            return reply("452 4.5.3 Too many recipients");
+        }
+        if !self.relay_to.contains(&address) {
+            self.relay_to.push(address);
+        }
+        reply("250 2.1.5 Recipient OK, will relay")
     }
     // ANCHOR_END: relay
 
@@ -244,7 +261,8 @@ impl<'a> Smtp<'a> {
                 address_literal(peer.ip())
             ),
             format!(
-                "\tby {HOSTNAME} (lesson09-mta) with {} id {id};",
+                "\tby {} (lesson09-mta) with {} id {id};",
+                self.mta.hostname(),
                 if self.extended { "ESMTP" } else { "SMTP" }
             ),
             format!("\t{}", rfc5322_date(SystemTime::now())),
@@ -279,7 +297,7 @@ pub fn session(
     // One more than the limit: a line of 998 octets may get a dot stuffed in front.
     let mut io = Session::new(stream, MAX_LINE + 1, mta.idle_timeout, shutdown)?;
     let mut smtp = Smtp::for_peer(mta, peer.ip());
-    io.reply(&format!("220 {HOSTNAME} ESMTP lesson09-mta ready"))?;
+    io.reply(&format!("220 {} ESMTP lesson09-mta ready", mta.hostname()))?;
     loop {
         let line = match io.next()? {
             Input::Line(line) => line,
@@ -389,9 +407,11 @@ fn receive(io: &mut Session, smtp: &Smtp, peer: SocketAddr) -> io::Result<Result
             ));
             "554 5.6.0 Bare LF or CR in the message: every line must end in CRLF".to_string()
         }
-        Sink::Storing(file) => match smtp.mta.maildir.deliver(file, &smtp.to) {
+        Sink::Storing(file) => match store(smtp, file) {
             Ok(id) => {
-                let to: Vec<&str> = smtp.to.iter().map(Mailbox::as_str).collect();
+                let to: Vec<String> = (smtp.to.iter().map(Mailbox::to_string))
+                    .chain(smtp.relay_to.iter().map(|a| format!("<{a}>")))
+                    .collect();
                 log(format_args!(
                     "SMTP {peer}: mail from <{from}> for {}: {size} octets, stored as {id}",
                     to.join(", ")
@@ -405,6 +425,35 @@ fn receive(io: &mut Session, smtp: &Smtp, peer: SocketAddr) -> io::Result<Result
     Ok(Ok(reply))
 }
 // ANCHOR_END: receive
+
+// ANCHOR: store
+/// Makes a received message durable: queued for the recipients in other domains,
+/// stored in the mailboxes of ours, all or nothing. Only after this is `250` said.
+fn store(smtp: &Smtp, mut file: Spooled) -> io::Result<String> {
+    file.sync()?;
+    let mut queued = None;
+    if !smtp.relay_to.is_empty() {
+        let queue = smtp
+            .mta
+            .queue
+            .as_ref()
+            .ok_or_else(|| io::Error::other("no queue"))?;
+        let from = smtp.from.as_deref().unwrap_or_default();
+        queued = Some((queue, queue.add(file.path(), from, &smtp.relay_to)?));
+    }
+    match smtp.mta.maildir.deliver(file, &smtp.to) {
+        Ok(id) => Ok(id),
+        Err(err) => {
+            // Not stored for everyone: not queued either, so the client's
+            // retry after our 451 gives nobody a second copy.
+            if let Some((queue, id)) = queued {
+                let _ = queue.remove(&id);
+            }
+            Err(err)
+        }
+    }
+}
+// ANCHOR_END: store
 
 /// Where the lines of a message being received go.
 enum Sink {
@@ -568,6 +617,24 @@ mod tests {
             panic!()
         };
         assert!(text.starts_with("550 5.7.1 Relaying denied"), "{text}");
+        // A client that may relay: domains with a route are queued, others refused.
+        mta.queue = Some(crate::queue::Queue::open(mta.maildir.root()).unwrap());
+        let hop = shared::addr::HostPort::parse("127.0.0.1:1").unwrap();
+        mta.routes.insert("163.test".into(), hop);
+        let mut smtp = Smtp::for_peer(&mta, IpAddr::from([127, 0, 0, 2]));
+        let got = codes(
+            &mut smtp,
+            &[
+                "HELO x",
+                "MAIL FROM:<a@b>",
+                "RCPT TO:<x@163.TEST>",
+                "RCPT TO:<x@126.test>",
+                "DATA",
+            ],
+        );
+        assert_eq!(got, [250, 250, 250, 550, 354]);
+        assert_eq!(smtp.relay_to, ["x@163.TEST".parse().unwrap()]);
+        assert!(smtp.to.is_empty());
         // Without --domain every domain is ours, as before (nothing is relayed).
         mta.domains.clear();
         let mut smtp = Smtp::for_peer(&mta, stranger);
