@@ -18,6 +18,7 @@ servers=(
   "lesson02 blocking|echo|target/release/lesson02-blocking-server"
   "lesson03 threads|greeting|target/release/lesson03-threaded-server --max-connections 2000"
   "lesson06 pool (64)|greeting|target/release/lesson06-socketserver --strategy pool --threads 64"
+  "lesson06 fork (64)|greeting|target/release/lesson06-socketserver --strategy fork --workers 64"
   "lesson07 readiness|greeting|target/release/lesson07-readiness"
   "lesson07 tokio|greeting|target/release/lesson07-event-loop"
 )
