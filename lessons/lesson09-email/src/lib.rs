@@ -37,7 +37,7 @@ pub mod smtp;
 pub(crate) use config::lock;
 pub use config::{default_retry, parse_schedule, Mta, Route, User};
 pub use server::serve;
-pub(crate) use session::{Input, Session};
+pub(crate) use session::{Event, Session};
 
 /// "1 message", "2 messages".
 pub fn messages(count: usize) -> String {

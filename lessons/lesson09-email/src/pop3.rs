@@ -19,7 +19,7 @@
 //! [`Maildir`] and hands the result back.
 
 use crate::maildir::{Mailbox, Maildir, Stored};
-use crate::{lock, Input, Mta, Session};
+use crate::{lock, Event, Mta, Session};
 use shared::server::{log, Shutdown};
 use std::io;
 use std::net::{SocketAddr, TcpStream};
@@ -426,8 +426,8 @@ pub fn session(
     io.reply("+OK lesson09-mta POP3 ready")?;
     loop {
         let line = match io.next()? {
-            Input::Line(line) => line,
-            Input::Closed => {
+            Event::Line(line) => line,
+            Event::End => {
                 // No QUIT: nothing is deleted. Unlock before saying so in the log.
                 if let Some(user) = pop3.user().cloned() {
                     pop3.abandon();
@@ -439,17 +439,17 @@ pub fn session(
             }
             // Unlock the mailbox *before* saying goodbye: a client that reads the
             // goodbye and logs in again at once must not find it still locked.
-            Input::Shutdown => {
+            Event::Shutdown => {
                 pop3.abandon();
                 io.reply("-ERR [SYS/TEMP] Server shutting down; nothing was deleted")?;
                 break;
             }
-            Input::Idle => {
+            Event::Idle => {
                 pop3.abandon();
                 io.reply("-ERR Idle for too long; nothing was deleted")?;
                 break;
             }
-            Input::TooLong => {
+            Event::TooLong => {
                 io.reply("-ERR Line too long")?;
                 break;
             }

@@ -41,13 +41,13 @@ impl Line {
     }
 }
 
-/// What waiting for the client's next line brought.
+/// What waiting for the client's next line brought (lesson 3's `Event`, for mail).
 #[derive(Debug)]
-pub(crate) enum Input {
+pub(crate) enum Event {
     /// A complete line.
     Line(Line),
     /// The client closed the connection (bytes of an unfinished line are dropped).
-    Closed,
+    End,
     /// The server is stopping.
     Shutdown,
     /// The client sent nothing for the idle timeout.
@@ -97,27 +97,27 @@ impl<'a> Session<'a> {
     }
 
     /// Waits for the client's next line.
-    pub(crate) fn next(&mut self) -> io::Result<Input> {
+    pub(crate) fn next(&mut self) -> io::Result<Event> {
         let since = Instant::now();
         loop {
             if let Some(input) = self.next_within(TICK)? {
                 return Ok(input);
             }
             if since.elapsed() >= self.idle_timeout {
-                return Ok(Input::Idle);
+                return Ok(Event::Idle);
             }
         }
     }
 
     /// Waits at most about `wait` for the client's next line: `None` if none came.
-    pub(crate) fn next_within(&mut self, wait: Duration) -> io::Result<Option<Input>> {
+    pub(crate) fn next_within(&mut self, wait: Duration) -> io::Result<Option<Event>> {
         let since = Instant::now();
         loop {
             match self.read_line() {
                 Ok(input) => return Ok(Some(input)),
                 Err(err) if is_timeout(&err) => {
                     if self.shutdown.is_triggered() {
-                        return Ok(Some(Input::Shutdown));
+                        return Ok(Some(Event::Shutdown));
                     }
                     if since.elapsed() >= wait {
                         return Ok(None);
@@ -129,7 +129,7 @@ impl<'a> Session<'a> {
     }
 
     /// Reads exactly `n` bytes (an IMAP literal), whatever they hold.
-    pub(crate) fn read_exact(&mut self, n: usize) -> io::Result<Result<Vec<u8>, Input>> {
+    pub(crate) fn read_exact(&mut self, n: usize) -> io::Result<Result<Vec<u8>, Event>> {
         let since = Instant::now();
         let mut bytes = Vec::with_capacity(n.min(1 << 20));
         loop {
@@ -139,7 +139,7 @@ impl<'a> Session<'a> {
                 return Ok(Ok(bytes));
             }
             if self.eof {
-                return Ok(Err(Input::Closed));
+                return Ok(Err(Event::End));
             }
             let mut chunk = [0u8; READ_CHUNK];
             let want = (n - bytes.len()).min(READ_CHUNK);
@@ -149,10 +149,10 @@ impl<'a> Session<'a> {
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) if is_timeout(&err) => {
                     if self.shutdown.is_triggered() {
-                        return Ok(Err(Input::Shutdown));
+                        return Ok(Err(Event::Shutdown));
                     }
                     if since.elapsed() >= self.idle_timeout {
-                        return Ok(Err(Input::Idle));
+                        return Ok(Err(Event::Idle));
                     }
                 }
                 Err(err) => return Err(err),
@@ -166,9 +166,9 @@ impl<'a> Session<'a> {
     }
 
     // ANCHOR: read_line
-    /// The next complete line, `Closed` at the end of the stream, or `TooLong`.
+    /// The next complete line, `End` at the end of the stream, or `TooLong`.
     /// A read timeout leaves what has arrived buffered for the next call.
-    fn read_line(&mut self) -> io::Result<Input> {
+    fn read_line(&mut self) -> io::Result<Event> {
         loop {
             if let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
                 let mut text: Vec<u8> = self.pending.drain(..=end).collect();
@@ -178,16 +178,16 @@ impl<'a> Session<'a> {
                     text.pop();
                 }
                 if text.len() > self.limit {
-                    return Ok(Input::TooLong);
+                    return Ok(Event::TooLong);
                 }
-                return Ok(Input::Line(Line { text, crlf }));
+                return Ok(Event::Line(Line { text, crlf }));
             }
             if self.pending.len() > self.limit + 1 {
-                return Ok(Input::TooLong); // over the limit even without its "\r\n"
+                return Ok(Event::TooLong); // over the limit even without its "\r\n"
             }
             if self.eof {
                 // Whatever is pending never got its line end: not a line.
-                return Ok(Input::Closed);
+                return Ok(Event::End);
             }
             let room = (self.limit + 2 - self.pending.len()).min(READ_CHUNK);
             let mut chunk = [0u8; READ_CHUNK];
@@ -244,7 +244,7 @@ mod tests {
         let mut seen = Vec::new();
         loop {
             match session.next().unwrap() {
-                Input::Line(line) => seen.push(format!(
+                Event::Line(line) => seen.push(format!(
                     "{}{}",
                     String::from_utf8_lossy(&line.text),
                     if line.crlf { " CRLF" } else { " LF" }
@@ -261,14 +261,14 @@ mod tests {
     fn each_line_says_how_it_ended() {
         assert_eq!(
             lines_of(b"a\r\nb\nc\rd\r\n", 100),
-            ["a CRLF", "b LF", "c\rd CRLF", "Closed"]
+            ["a CRLF", "b LF", "c\rd CRLF", "End"]
         );
     }
 
     #[test]
     fn an_unfinished_last_line_is_not_a_line() {
-        assert_eq!(lines_of(b"a\r\n.", 100), ["a CRLF", "Closed"]);
-        assert_eq!(lines_of(b"a\r\n.\r", 100), ["a CRLF", "Closed"]);
+        assert_eq!(lines_of(b"a\r\n.", 100), ["a CRLF", "End"]);
+        assert_eq!(lines_of(b"a\r\n.\r", 100), ["a CRLF", "End"]);
     }
 
     #[test]

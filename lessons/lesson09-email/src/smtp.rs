@@ -23,7 +23,7 @@
 
 use crate::maildir::{Mailbox, Spooled};
 use crate::message::{address_literal, rfc5322_date, Address, MAX_LINE};
-use crate::{Input, Mta, Session};
+use crate::{Event, Mta, Session};
 use shared::server::{log, Shutdown};
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpStream};
@@ -300,8 +300,8 @@ pub fn session(
     io.reply(&format!("220 {} ESMTP lesson09-mta ready", mta.hostname()))?;
     loop {
         let line = match io.next()? {
-            Input::Line(line) => line,
-            Input::Closed => return Ok(()),
+            Event::Line(line) => line,
+            Event::End => return Ok(()),
             other => {
                 io.reply(farewell(&other))?;
                 break;
@@ -317,7 +317,7 @@ pub fn session(
                 io.reply("354 End data with <CR><LF>.<CR><LF>")?;
                 match receive(&mut io, &smtp, peer)? {
                     Ok(text) => io.reply(&text)?,
-                    Err(Input::Closed) => return Ok(()),
+                    Err(Event::End) => return Ok(()),
                     Err(other) => {
                         io.reply(farewell(&other))?;
                         break;
@@ -333,10 +333,10 @@ pub fn session(
 // ANCHOR_END: session
 
 /// The last reply before the server closes a session itself.
-fn farewell(why: &Input) -> &'static str {
+fn farewell(why: &Event) -> &'static str {
     match why {
-        Input::Shutdown => "421 4.3.2 Server shutting down, try again later",
-        Input::Idle => "421 4.4.2 Idle for too long, closing the connection",
+        Event::Shutdown => "421 4.3.2 Server shutting down, try again later",
+        Event::Idle => "421 4.4.2 Idle for too long, closing the connection",
         _ => "500 5.5.2 Line too long (limit 998 octets), closing the connection",
     }
 }
@@ -347,7 +347,7 @@ fn farewell(why: &Input) -> &'static str {
 ///
 /// The whole message is always read to its end, even when it will be refused:
 /// only after the `.` is the client listening for a reply again.
-fn receive(io: &mut Session, smtp: &Smtp, peer: SocketAddr) -> io::Result<Result<String, Input>> {
+fn receive(io: &mut Session, smtp: &Smtp, peer: SocketAddr) -> io::Result<Result<String, Event>> {
     let max = smtp.mta.max_size;
     let mut sink = Sink::new(smtp.mta.maildir.spool());
     if let Sink::Storing(file) = &sink {
@@ -361,7 +361,7 @@ fn receive(io: &mut Session, smtp: &Smtp, peer: SocketAddr) -> io::Result<Result
     let mut after_crlf = true;
     loop {
         let line = match io.next()? {
-            Input::Line(line) => line,
+            Event::Line(line) => line,
             other => {
                 drop(sink); // removes the half-received message's file
                 log(format_args!(
@@ -385,7 +385,7 @@ fn receive(io: &mut Session, smtp: &Smtp, peer: SocketAddr) -> io::Result<Result
         if text.len() > MAX_LINE {
             // (The stuffed dot does not count: the reader allows 998 + 1.)
             drop(sink);
-            return Ok(Err(Input::TooLong));
+            return Ok(Err(Event::TooLong));
         }
         size += text.len() + 2;
         if size > max && !matches!(sink, Sink::BareLineEnd) {

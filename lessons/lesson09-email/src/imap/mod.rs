@@ -32,7 +32,7 @@ pub mod folder;
 pub mod syntax;
 
 use crate::maildir::{create_private_dirs, Mailbox};
-use crate::session::{Input, Session};
+use crate::session::{Event, Session};
 use crate::{lock, Mta};
 use folder::{letter, Changes, Folder};
 use shared::server::{log, Shutdown};
@@ -946,7 +946,7 @@ impl Drop for InboxLock<'_> {
 /// Why reading a command stopped.
 enum Unread {
     /// The session must end, for this reason.
-    End(Input),
+    End(Event),
     /// The command is refused with this tagged response; the session goes on.
     Refuse(String),
 }
@@ -963,12 +963,12 @@ fn read_command(io: &mut Session, max_message: usize) -> io::Result<Result<Vec<u
     let mut command = Vec::new();
     loop {
         let line = match io.next()? {
-            Input::Line(line) => line,
+            Event::Line(line) => line,
             other => return Ok(Err(Unread::End(other))),
         };
         command.extend_from_slice(&line.text);
         if command.len() > MAX_LINE {
-            return Ok(Err(Unread::End(Input::TooLong)));
+            return Ok(Err(Unread::End(Event::TooLong)));
         }
         let Some((n, plus)) = syntax::literal_at_end(&line.text) else {
             return Ok(Ok(command));
@@ -983,7 +983,7 @@ fn read_command(io: &mut Session, max_message: usize) -> io::Result<Result<Vec<u
         if n > max_literal {
             let tag = syntax::tag_of(&command).unwrap_or_else(|| "*".into());
             if plus {
-                return Ok(Err(Unread::End(Input::TooLong)));
+                return Ok(Err(Unread::End(Event::TooLong)));
             }
             return Ok(Err(Unread::Refuse(format!(
                 "{tag} NO [TOOBIG] Literal over the limit of {max_literal} octets"
@@ -1003,10 +1003,10 @@ fn read_command(io: &mut Session, max_message: usize) -> io::Result<Result<Vec<u
 // ANCHOR_END: read_command
 
 /// The `* BYE` the server says when it ends a session itself.
-fn farewell(why: &Input) -> &'static str {
+fn farewell(why: &Event) -> &'static str {
     match why {
-        Input::Shutdown => "* BYE Server shutting down, try again later",
-        Input::Idle => "* BYE Autologout: idle for too long",
+        Event::Shutdown => "* BYE Server shutting down, try again later",
+        Event::Idle => "* BYE Autologout: idle for too long",
         _ => "* BYE Line or literal too long, closing the connection",
     }
 }
@@ -1029,7 +1029,7 @@ pub fn session(
                 io.reply(&reply)?;
                 continue;
             }
-            Err(Unread::End(Input::Closed)) => return Ok(()),
+            Err(Unread::End(Event::End)) => return Ok(()),
             Err(Unread::End(why)) => {
                 io.reply(farewell(&why))?;
                 break;
@@ -1084,19 +1084,19 @@ fn idle(io: &mut Session, imap: &mut Imap, tag: &str) -> io::Result<bool> {
                 imap.report_changes(&mut news)?;
                 io.send(&news)?;
                 if since.elapsed() >= imap.mta.imap_idle_timeout {
-                    io.reply(farewell(&Input::Idle))?;
+                    io.reply(farewell(&Event::Idle))?;
                     return Ok(false);
                 }
             }
-            Some(Input::Line(line)) if line.text.eq_ignore_ascii_case(b"DONE") => {
+            Some(Event::Line(line)) if line.text.eq_ignore_ascii_case(b"DONE") => {
                 io.reply(&format!("{tag} OK IDLE terminated"))?;
                 return Ok(true);
             }
-            Some(Input::Line(_)) => {
+            Some(Event::Line(_)) => {
                 io.reply(&format!("{tag} BAD Expected DONE"))?;
                 return Ok(true);
             }
-            Some(Input::Closed) => return Ok(false),
+            Some(Event::End) => return Ok(false),
             Some(other) => {
                 io.reply(farewell(&other))?;
                 return Ok(false);
