@@ -135,6 +135,17 @@ fn no_zombies_after_load_and_crashes() {
 
 #[test]
 fn sigterm_says_goodbye_from_every_worker_and_exits_0_within_2_seconds() {
+    stops_gracefully_on("TERM");
+}
+
+/// Ctrl-C in a terminal signals every process of the group; `kill -INT` the
+/// supervisor alone, as here, must be enough too.
+#[test]
+fn sigint_to_the_supervisor_alone_stops_every_worker_gracefully() {
+    stops_gracefully_on("INT");
+}
+
+fn stops_gracefully_on(signal: &str) {
     let server = forking("3");
     let workers = started(&server, 3);
     // Three clients, each being served by its own worker process.
@@ -143,7 +154,7 @@ fn sigterm_says_goodbye_from_every_worker_and_exits_0_within_2_seconds() {
         let name = format!("held{i}");
         assert_eq!(client.ask(&name), format!("Hello, {name}!"));
     }
-    let (status, took, _) = server.signal_and_wait("TERM");
+    let (status, took, _) = server.signal_and_wait(signal);
     assert!(status.success(), "exit status {status}");
     assert!(took < Duration::from_secs(2), "took {took:?}");
     for client in &mut clients {
