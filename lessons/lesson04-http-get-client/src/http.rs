@@ -91,6 +91,8 @@ pub enum HttpError {
     HeadTooLarge,
     /// The connection closed before the head was complete.
     NoResponse,
+    /// The answer is a TLS record (an alert, a handshake): the port speaks https.
+    TlsAnswer,
     /// The body's framing headers make no sense.
     BadFraming(String),
     /// `Transfer-Encoding` names a coding other than `chunked` (e.g. `gzip, chunked`).
@@ -127,6 +129,8 @@ impl HttpError {
                  curl --tr-encoding can decode it",
             ),
             HttpError::TooManyInterim => Some("the server is broken or hostile"),
+            HttpError::NoResponse => Some(crate::HUNG_UP),
+            HttpError::TlsAnswer => Some("use the https:// URL for this port"),
             _ => None,
         }
     }
@@ -146,6 +150,10 @@ impl fmt::Display for HttpError {
             HttpError::NoResponse => {
                 write!(f, "the server closed the connection without a response")
             }
+            HttpError::TlsAnswer => write!(
+                f,
+                "the server answered in TLS, not HTTP: this port serves https"
+            ),
             HttpError::BadFraming(why) => write!(f, "cannot tell where the body ends: {why}"),
             HttpError::UnsupportedCoding(codings) => write!(
                 f,
@@ -182,6 +190,11 @@ impl From<HttpError> for io::Error {
 /// Reads through a `BufRead`, so the bytes after the head (the start of the body)
 /// stay buffered for the body reader. At most [`MAX_HEAD`] bytes are read.
 pub fn read_head(input: &mut impl BufRead) -> Result<Head, io::Error> {
+    // A TLS record starts with its type (0x15 alert, 0x16 handshake) and version
+    // 0x03: what an https server sends back when given plain HTTP.
+    if let [0x15 | 0x16, 0x03, ..] = input.fill_buf()? {
+        return Err(HttpError::TlsAnswer.into());
+    }
     let mut limited = input.take(MAX_HEAD);
     let status_line = match read_line(&mut limited)? {
         Some(line) => String::from_utf8_lossy(&line).into_owned(),
@@ -280,6 +293,16 @@ mod tests {
 
     fn kind(err: io::Error) -> HttpError {
         *err.into_inner().unwrap().downcast::<HttpError>().unwrap()
+    }
+
+    #[test]
+    fn a_tls_alert_instead_of_a_status_line_is_named() {
+        // A TLS 1.2 alert record: fatal (2), unexpected_message (10).
+        let alert: &[u8] = &[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x0a];
+        assert!(matches!(
+            kind(read_head(&mut &alert[..]).unwrap_err()),
+            HttpError::TlsAnswer
+        ));
     }
 
     #[test]

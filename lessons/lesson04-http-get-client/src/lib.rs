@@ -261,13 +261,26 @@ fn with_hint(action: String, err: io::Error) -> NetError {
     let hint = err
         .get_ref()
         .and_then(|e| e.downcast_ref::<http::HttpError>())
-        .and_then(http::HttpError::hint);
+        .and_then(http::HttpError::hint)
+        .or_else(|| {
+            // A TLS server given plain HTTP gives up on the handshake and hangs up,
+            // often with a reset (Python's ssl module, rustls): the usual cause.
+            matches!(
+                err.kind(),
+                io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+            )
+            .then_some(HUNG_UP)
+        });
     NetError {
         action,
         hint: hint.map(str::to_string),
         source: err,
     }
 }
+
+/// The hint for a server that hangs up instead of answering a plain request.
+pub(crate) const HUNG_UP: &str =
+    "the server hung up without answering: if it serves https, use an https:// URL";
 
 /// Turns a read timeout's `WouldBlock`/`TimedOut` into words.
 fn explain(err: io::Error, timeout: Duration) -> io::Error {

@@ -229,6 +229,33 @@ fn plain_http_on_an_https_url_is_named() {
 }
 
 #[test]
+fn an_http_url_on_a_tls_port_gets_a_hint_to_use_https() {
+    let s = setup();
+    let server =
+        s.server(|_| Reply::Close(response("HTTP/1.1 200 OK\nContent-Length: 2\n", b"no")));
+    let url = format!("http://{}/", server.addr);
+    // rustls answers the plain request with a TLS alert, then closes.
+    let line = s.assert_fails(&[&url], true, "answered in TLS, not HTTP");
+    assert!(line.contains("use the https:// URL"), "{line}");
+}
+
+#[test]
+fn a_server_that_resets_instead_of_answering_gets_a_hint() {
+    let s = setup();
+    // What Python's ssl module does with plain HTTP: it reads the request as a
+    // broken ClientHello and closes with it unread, so TCP sends a reset.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        if let Ok((stream, _)) = listener.accept() {
+            let _ = stream.peek(&mut [0u8; 1]); // the request has arrived
+        } // dropped with the request unread: a reset
+    });
+    let line = s.assert_fails(&[&format!("http://{addr}/")], true, "bad response from");
+    assert!(line.contains("if it serves https"), "{line}");
+}
+
+#[test]
 fn a_server_that_never_completes_the_handshake_times_out() {
     let s = setup();
     // Accepts, reads, never answers: a plain server waiting for a request line.
