@@ -54,9 +54,11 @@ fn run(args: Args) -> anyhow::Result<()> {
                          (--timeout SECS waits longer)"
                             .into(),
                     ),
-                    source: err,
+                    // Not `err`: its text is the system's name for any expired wait
+                    // ("Resource temporarily unavailable"), which says nothing here.
+                    source: std::io::Error::new(err.kind(), "the server sent nothing"),
                 }
-                .into())
+                .into());
             }
             Err(err) => {
                 bail!("the server closed the connection before echoing everything ({err})")

@@ -106,7 +106,9 @@ impl Replies {
                  server, and not busy with a long --delay-ms? (--timeout SECS waits longer)"
                     .into(),
             ),
-            source: err,
+            // Not `err`: its text is the system's name for any expired wait
+            // ("Resource temporarily unavailable"), which says nothing here.
+            source: std::io::Error::new(err.kind(), "the server sent nothing"),
         }
         .into()
     }
