@@ -32,7 +32,7 @@ struct Args {
     /// Folder to store mail in (created if missing): one maildir per user.
     #[arg(long, value_name = "DIR", default_value = "maildir")]
     maildir: PathBuf,
-    /// A POP3 account, NAME:PASSWORD (repeatable). With none, POP3 takes any password.
+    /// An account for POP3 and IMAP, NAME:PASSWORD (repeatable). With none, both take any password.
     #[arg(long = "user", value_name = "NAME:PASSWORD")]
     users: Vec<User>,
     /// The largest message accepted, in octets.
@@ -97,7 +97,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("cannot clean up {}", args.maildir.display()))?;
     if args.users.is_empty() {
         eprintln!(
-            "warning: no --user given: POP3 accepts any user name with any password \
+            "warning: no --user given: POP3 and IMAP accept any user name with any password \
              (fine on this machine, never on a network)"
         );
     }
