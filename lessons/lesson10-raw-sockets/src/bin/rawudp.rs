@@ -61,8 +61,15 @@ fn run(args: Args) -> anyhow::Result<()> {
     let answered =
         lesson10_raw_sockets::rawudp::run(server, &args.names, &options, &mut std::io::stdout())?;
     if answered < args.names.len() {
+        let hint = if args.bad_checksum {
+            // The lesson's point, not a fault: no need to send anyone to the server.
+            "expected with --bad-checksum: the receiving kernel drops a datagram whose \
+             checksum is wrong and tells nobody; run without it to see the reply"
+        } else {
+            "is the server running? lesson 5's starts with `cargo run -p lesson05-udp-pair`"
+        };
         anyhow::bail!(
-            "{} of {} datagrams got no reply from {server}; hint: is the server running? lesson 5's starts with `cargo run -p lesson05-udp-pair`",
+            "{} of {} datagrams got no reply from {server}; hint: {hint}",
             args.names.len() - answered,
             args.names.len()
         );
