@@ -114,16 +114,7 @@ fn dialogue(pop3: &mut Pop3Client, args: &Args) -> anyhow::Result<()> {
     } else if args.delete.is_none() {
         writeln!(out, "{} for {user}", messages(list.len()))?;
         for &(n, size) in &list {
-            let head = pop3.headers(n)?;
-            let field = |name| header(&head, name).map(|v| decode_header(&v));
-            writeln!(
-                out,
-                "{n:>3} {size:>8} octets  from {}: {}",
-                sender(field("from"), field("return-path")),
-                field("subject")
-                    .filter(|s| !s.trim().is_empty())
-                    .unwrap_or_else(|| "(no subject)".to_string())
-            )?;
+            list_line(&mut out, n, size, &pop3.headers(n)?)?;
         }
     }
     if let Some(n) = args.delete {
@@ -170,15 +161,7 @@ fn imap_dialogue(imap: &mut ImapClient, args: &Args) -> anyhow::Result<()> {
                     .lines()
                     .map(str::to_string)
                     .collect();
-                let field = |name| header(&head, name).map(|v| decode_header(&v));
-                writeln!(
-                    out,
-                    "{n:>3} {size:>8} octets  from {}: {}",
-                    sender(field("from"), field("return-path")),
-                    field("subject")
-                        .filter(|s| !s.trim().is_empty())
-                        .unwrap_or_else(|| "(no subject)".to_string())
-                )?;
+                list_line(&mut out, n, size, &head)?;
             }
         }
     }
@@ -189,6 +172,19 @@ fn imap_dialogue(imap: &mut ImapClient, args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 // ANCHOR_END: imap_dialogue
+
+/// One line of the list, the same over POP3 and IMAP: number, size, sender, subject.
+fn list_line(out: &mut impl Write, n: usize, size: u64, head: &[String]) -> std::io::Result<()> {
+    let field = |name| header(head, name).map(|v| decode_header(&v));
+    writeln!(
+        out,
+        "{n:>3} {size:>8} octets  from {}: {}",
+        sender(field("from"), field("return-path")),
+        field("subject")
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| "(no subject)".to_string())
+    )
+}
 
 /// Who a mail is from, for the list: the `From:` header, or else the envelope
 /// sender the server recorded in `Return-Path:` (a mail needs no `From:` to travel).
