@@ -130,7 +130,17 @@ pub fn download(
             continue; // dropping `body` closes this connection
         }
         if options.fail && head.status >= 400 {
-            bail!("the server answered {} {}", head.status, head.reason);
+            let hint = if head.status < 500 {
+                "a 4xx is the request's fault: check the URL's path"
+            } else {
+                "a 5xx is the server's fault: try again later"
+            };
+            bail!(
+                "the server answered {} {} for {url}; hint: {hint} (without --fail the \
+                 error page is saved, to read)",
+                head.status,
+                head.reason
+            );
         }
         let framing = body::framing(&head)?;
         let total = match framing {

@@ -249,7 +249,15 @@ fn a_404_is_saved_and_reported_but_fails_only_with_dash_dash_fail() {
     let dir = tempfile::tempdir().unwrap();
     let (code, _, stderr) = fetch(dir.path(), &[&server.url("/missing"), "--fail"]);
     assert_eq!(code, 1);
-    assert_eq!(stderr, "error: the server answered 404 Not Found\n");
+    assert!(
+        stderr.starts_with("error: the server answered 404 Not Found for http://"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("; hint: a 4xx is the request's fault"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert_files(dir.path(), &[]);
 }
 
