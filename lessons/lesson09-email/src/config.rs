@@ -44,6 +44,8 @@ pub struct Mta {
     pub queue: Option<Queue>,
     /// How long to wait after the n-th failed attempt (the last entry repeats).
     pub retry: Vec<Duration>,
+    /// A mail still not delivered after this long is bounced.
+    pub give_up: Duration,
     /// How long the delivery thread waits for the next MTA's connection and each reply.
     pub relay_timeout: Duration,
 }
@@ -66,6 +68,7 @@ impl Mta {
             queue: None,
             retry: default_retry(),
             relay_timeout: Duration::from_secs(300),
+            give_up: Duration::from_secs(5 * 86_400),
         }
     }
 
@@ -185,4 +188,32 @@ impl FromStr for User {
 /// Locks a mutex even if a thread panicked while holding it (the data is a plain set).
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retry_schedule_is_waits_with_units_and_the_last_repeats() {
+        let waits = parse_schedule("1s,5m,2h,1d").unwrap();
+        assert_eq!(
+            waits,
+            [1, 300, 7200, 86_400].map(Duration::from_secs).to_vec()
+        );
+        for bad in ["", "5", "0s", "1x", "s", "1s,,2s"] {
+            assert!(parse_schedule(bad).is_err(), "{bad:?}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut mta = Mta::new(Maildir::open(dir.path()).unwrap(), Vec::new());
+        assert_eq!(
+            mta.retry_after(1),
+            Duration::from_secs(30 * 60),
+            "RFC 5321's default"
+        );
+        mta.retry = waits;
+        assert_eq!(mta.retry_after(1), Duration::from_secs(1));
+        assert_eq!(mta.retry_after(2), Duration::from_secs(300));
+        assert_eq!(mta.retry_after(9), Duration::from_secs(86_400));
+    }
 }

@@ -22,6 +22,7 @@
 //! - `config` (the settings, [`Mta`]), `server` (the accept loops, [`serve`]) and
 //!   `session` (one connection's lines in and replies out), which both servers share.
 
+pub mod bounce;
 pub mod client;
 mod config;
 pub mod imap;

@@ -68,6 +68,9 @@ struct Args {
     /// RFC 5321 asks). E.g. 1s,5s,30s for a classroom.
     #[arg(long, value_name = "WAITS", value_parser = Schedule::parse)]
     retry: Option<Schedule>,
+    /// Bounce a mail still not delivered after this long (RFC 5321: 4-5 days).
+    #[arg(long, value_name = "WAIT", default_value = "5d", value_parser = Schedule::parse)]
+    give_up: Schedule,
 }
 
 /// `--retry`'s value (a type of its own: clap takes a bare `Vec` for a list of flags).
@@ -114,6 +117,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     mta.relay_from = args.relay_from;
     mta.routes = args.routes.into_iter().map(|r| (r.domain, r.hop)).collect();
     mta.relay_timeout = Duration::from_secs(args.relay_timeout);
+    mta.give_up = args.give_up.0.iter().sum();
     if let Some(Schedule(retry)) = args.retry {
         mta.retry = retry;
     }

@@ -204,6 +204,22 @@ impl Queue {
         let msg = self.dir.join(format!("{id}.msg"));
         // A second name for the same bytes: no copy, and the bytes are synced.
         fs::hard_link(message, &msg)?;
+        self.enter(id, &msg, from, to)
+    }
+    // ANCHOR_END: add
+
+    /// Queues a message we wrote ourselves (a bounce).
+    pub fn add_bytes(&self, message: &[u8], from: &str, to: &[Address]) -> io::Result<String> {
+        let id = unique_name();
+        let msg = self.dir.join(format!("{id}.msg"));
+        let mut file = fs::File::create(&msg)?;
+        file.write_all(message)?;
+        file.sync_all()?;
+        self.enter(id, &msg, from, to)
+    }
+
+    /// Writes the envelope of the message already at `msg`: now it is queued.
+    fn enter(&self, id: String, msg: &Path, from: &str, to: &[Address]) -> io::Result<String> {
         let entry = Entry {
             id: id.clone(),
             from: from.to_string(),
@@ -220,14 +236,13 @@ impl Queue {
             next_try: 0,
         };
         if let Err(err) = self.save(&entry) {
-            let _ = fs::remove_file(&msg);
+            let _ = fs::remove_file(msg);
             return Err(err);
         }
         *crate::lock(&self.added) = true;
         self.bell.notify_all();
         Ok(id)
     }
-    // ANCHOR_END: add
 
     /// Writes an entry's state: a temporary file, `fsync`, rename, `fsync` the folder.
     pub fn save(&self, entry: &Entry) -> io::Result<()> {

@@ -7,7 +7,9 @@
 //! recipient before the next destination is tried, so a crash never sends a
 //! delivered recipient a second copy.
 
+use crate::bounce;
 use crate::client::{Reply, SmtpClient};
+use crate::maildir::Mailbox;
 use crate::message::Address;
 use crate::queue::{now, Entry, Queue, State};
 use crate::Mta;
@@ -55,6 +57,17 @@ pub fn run(mta: &Mta, queue: &Queue, shutdown: &Shutdown) {
 }
 // ANCHOR_END: run
 
+/// Where a recipient's copy goes next.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Hop {
+    /// Into our own maildir (a bounce coming home, or a local recipient).
+    Local,
+    /// To the MTA at this address.
+    Remote(String),
+    /// Nowhere we know of.
+    Unknown,
+}
+
 /// One attempt at one queued mail: every destination once.
 fn deliver(mta: &Mta, queue: &Queue, mut entry: Entry) {
     let message = match queue.message(&entry.id) {
@@ -69,26 +82,35 @@ fn deliver(mta: &Mta, queue: &Queue, mut entry: Entry) {
     // Our own `Return-Path:` is for final delivery only (RFC 5321 section 4.4):
     // the next MTA is not the last one to know that yet.
     let message = strip_return_path(&message);
-    let mut by_hop: BTreeMap<String, Vec<Address>> = BTreeMap::new();
+    let mut by_hop: BTreeMap<Hop, Vec<Address>> = BTreeMap::new();
     for r in entry.pending() {
-        let hop = match mta.route(&r.address.domain) {
-            Some(hop) => hop.to_string(),
-            None => String::new(), // no route: failed below
+        let hop = if mta.is_local(&r.address.domain) {
+            Hop::Local
+        } else {
+            match mta.route(&r.address.domain) {
+                Some(hop) => Hop::Remote(hop.to_string()),
+                None => Hop::Unknown,
+            }
         };
         by_hop.entry(hop).or_default().push(r.address.clone());
     }
-    let mut deferred = false;
+    let name = entry.to_string();
     for (hop, to) in by_hop {
-        let attempt = if hop.is_empty() {
-            let reply = Reply {
-                code: 550,
-                lines: vec!["5.4.4 No route to the recipient's domain".into()],
-            };
-            Attempt::Replies(vec![reply; to.len()])
-        } else {
-            attempt(mta, &hop, &entry.from, &to, message)
+        let attempt = match &hop {
+            Hop::Unknown => {
+                let reply = Reply {
+                    code: 550,
+                    lines: vec!["5.4.4 No route to the recipient's domain".into()],
+                };
+                Attempt::Replies(vec![reply; to.len()])
+            }
+            Hop::Local => store_here(mta, &entry.from, &to, message),
+            Hop::Remote(addr) => attempt(mta, addr, &entry.from, &to, message),
         };
-        let name = entry.to_string();
+        let from = match &hop {
+            Hop::Remote(addr) => format!(" (from {addr})"),
+            _ => String::new(),
+        };
         for (i, address) in to.iter().enumerate() {
             let Some(r) = entry.to.iter_mut().find(|r| &r.address == address) else {
                 continue;
@@ -101,11 +123,10 @@ fn deliver(mta: &Mta, queue: &Queue, mut entry: Entry) {
                         5 => State::Failed,
                         _ => State::Pending,
                     };
-                    (state, format!("{hop}: {reply}"))
+                    (state, format!("{reply}{from}"))
                 }
-                Attempt::Failed(err) => (State::Pending, format!("{hop}: {err}")),
+                Attempt::Failed(err) => (State::Pending, format!("{err}{from}")),
             };
-            deferred |= state == State::Pending;
             log(format_args!(
                 "queue: {name}: <{address}> {}: {text}",
                 state_word(state)
@@ -120,22 +141,99 @@ fn deliver(mta: &Mta, queue: &Queue, mut entry: Entry) {
             return;
         }
     }
-    finish(mta, queue, entry, deferred);
+    finish(mta, queue, entry, message);
 }
 
-/// After an attempt: the mail leaves the queue, or waits for its next try.
-fn finish(mta: &Mta, queue: &Queue, mut entry: Entry, deferred: bool) {
+// ANCHOR: finish
+/// After an attempt: the mail waits for its next try, or, when every recipient
+/// is decided, leaves the queue, the sender told of any failure.
+fn finish(mta: &Mta, queue: &Queue, mut entry: Entry, message: &[u8]) {
     entry.attempts += 1;
-    if deferred {
-        let wait = mta.retry_after(entry.attempts);
-        entry.next_try = now() + wait.as_secs();
+    let age = now().saturating_sub(entry.arrived);
+    if entry.pending().next().is_some() && age < mta.give_up.as_secs() {
+        entry.next_try = now() + mta.retry_after(entry.attempts).as_secs();
         if let Err(err) = queue.save(&entry) {
             log(format_args!("queue: {entry}: cannot save its state: {err}"));
         }
         return;
     }
+    let name = entry.to_string();
+    for r in entry.to.iter_mut().filter(|r| r.state == State::Pending) {
+        log(format_args!(
+            "queue: {name}: <{}> failed: gave up",
+            r.address
+        ));
+        r.state = State::Failed; // too old: give up
+        r.reply = format!(
+            "gave up after {} attempts; last: {}",
+            entry.attempts, r.reply
+        );
+    }
+    let failed: Vec<_> = entry
+        .to
+        .iter()
+        .filter(|r| r.state == State::Failed)
+        .collect();
+    if !failed.is_empty() {
+        if entry.from.is_empty() {
+            // A bounce that cannot be delivered is dropped, never bounced.
+            log(format_args!("queue: {entry}: undeliverable bounce dropped"));
+        } else {
+            let bounce =
+                bounce::compose(mta.hostname(), &entry.from, entry.arrived, &failed, message);
+            let sender = entry.from.parse::<Address>();
+            let queued = sender
+                .map_err(std::io::Error::other)
+                .and_then(|s| queue.add_bytes(bounce.as_bytes(), "", &[s]));
+            match queued {
+                Ok(id) => log(format_args!("queue: {entry}: bounce queued as {id}")),
+                Err(err) => {
+                    // Keep the mail, so the failure is not forgotten either.
+                    log(format_args!("queue: {entry}: cannot queue a bounce: {err}"));
+                    return;
+                }
+            }
+        }
+    }
     if let Err(err) = queue.remove(&entry.id) {
         log(format_args!("queue: {entry}: cannot remove it: {err}"));
+    }
+}
+// ANCHOR_END: finish
+
+/// Stores the message in our own maildir for `to` (all in our domains), with
+/// the `Return-Path:` that final delivery adds.
+fn store_here(mta: &Mta, from: &str, to: &[Address], message: &[u8]) -> Attempt {
+    let mut mailboxes = Vec::new();
+    for address in to {
+        match Mailbox::new(&address.local) {
+            Ok(m) if mta.users.is_empty() || mta.users.contains_key(&m) => mailboxes.push(m),
+            _ => {
+                let reply = Reply {
+                    code: 550,
+                    lines: vec!["5.1.1 No such user here".into()],
+                };
+                return Attempt::Replies(vec![reply; to.len()]);
+            }
+        }
+    }
+    let stored = mta.maildir.spool().and_then(|mut file| {
+        file.write_line(format!("Return-Path: <{from}>").as_bytes())?;
+        let body = message.strip_suffix(b"\n").unwrap_or(message);
+        for line in body.split(|&b| b == b'\n') {
+            file.write_line(line)?;
+        }
+        mta.maildir.deliver(file, &mailboxes)
+    });
+    match stored {
+        Ok(id) => {
+            let reply = Reply {
+                code: 250,
+                lines: vec![format!("2.0.0 stored here as {id}")],
+            };
+            Attempt::Replies(vec![reply; to.len()])
+        }
+        Err(err) => Attempt::Failed(format!("cannot store it here: {err}")),
     }
 }
 

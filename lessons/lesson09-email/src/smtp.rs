@@ -41,6 +41,10 @@ pub const POSTMASTER: &str = "postmaster";
 /// At most this many recipients per message (the minimum RFC 5321 requires).
 pub const MAX_RECIPIENTS: usize = 100;
 
+/// A mail with more `Received:` headers than this is refused as a loop (RFC 5321
+/// section 6.3 suggests about 100; real paths have fewer than 10).
+pub const MAX_HOPS: usize = 30;
+
 /// What the session loop does after a command.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Step {
@@ -359,6 +363,8 @@ fn receive(io: &mut Session, smtp: &Smtp, peer: SocketAddr) -> io::Result<Result
     // The end is `<CRLF>.<CRLF>`: a "." line that ends in CRLF, after a line that
     // did too (the DATA command's own CRLF counts for the first line).
     let mut after_crlf = true;
+    // Trace headers counted in the message's head: a loop shows as too many.
+    let (mut in_head, mut hops) = (true, 0);
     loop {
         let line = match io.next()? {
             Event::Line(line) => line,
@@ -387,8 +393,15 @@ fn receive(io: &mut Session, smtp: &Smtp, peer: SocketAddr) -> io::Result<Result
             drop(sink);
             return Ok(Err(Event::TooLong));
         }
+        if in_head {
+            in_head = !text.is_empty();
+            hops += usize::from(text.len() >= 9 && text[..9].eq_ignore_ascii_case(b"Received:"));
+            if hops > MAX_HOPS && matches!(sink, Sink::Storing(_)) {
+                sink = Sink::Loop(hops);
+            }
+        }
         size += text.len() + 2;
-        if size > max && !matches!(sink, Sink::BareLineEnd) {
+        if size > max && !matches!(sink, Sink::BareLineEnd | Sink::Loop(_)) {
             sink = Sink::TooBig; // stop storing, but read on to the "."
         }
         sink.write(text);
@@ -400,6 +413,12 @@ fn receive(io: &mut Session, smtp: &Smtp, peer: SocketAddr) -> io::Result<Result
                 "SMTP {peer}: refused mail from <{from}>: {size} octets, over the limit of {max}"
             ));
             format!("552 5.3.4 Message too big: the limit is {max} octets")
+        }
+        Sink::Loop(hops) => {
+            log(format_args!(
+                "SMTP {peer}: refused mail from <{from}>: {hops} Received: headers, a loop?"
+            ));
+            format!("554 5.4.6 Too many hops ({hops} Received: headers, at most {MAX_HOPS}): a mail loop?")
         }
         Sink::BareLineEnd => {
             log(format_args!(
@@ -461,6 +480,8 @@ enum Sink {
     Storing(Spooled),
     /// Nowhere: the message is over the size limit and will be refused.
     TooBig,
+    /// Nowhere: the mail has passed more MTAs than [`MAX_HOPS`]; it will be refused.
+    Loop(usize),
     /// Nowhere: a line ended in a bare LF or held a bare CR; it will be refused.
     BareLineEnd,
     /// Nowhere: the disk failed (full?); the client will be told to retry later.

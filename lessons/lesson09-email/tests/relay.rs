@@ -177,3 +177,140 @@ fn one_connection_carries_every_recipient_behind_the_same_mta() {
     assert!(stored.contains("for friend, other"), "{stored}");
     wait_until_queue_empty(&mta163.maildir());
 }
+
+/// A loopback port where nobody listens (for now).
+fn free_port() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().to_string()
+}
+
+#[test]
+fn the_receiving_mta_down_at_first_gets_the_mail_once_it_starts() {
+    let hop = free_port();
+    let mta163 = start_163(tempfile::tempdir().unwrap(), &hop);
+    send_to_friend(&mta163, "Wait for me.\n");
+    let deferred = mta163.logged("<friend@sina.test> deferred");
+    assert!(deferred.contains(&hop), "{deferred}");
+    assert_eq!(queued(&mta163.maildir()), 1);
+    // Now sina starts, at the address 163 has been trying (--retry 1s).
+    let sina = Mail::start_at(&hop, &["--domain", "sina.test", "--user", FRIEND]);
+    mta163.logged("<friend@sina.test> delivered");
+    sina.logged("for friend");
+    wait_until_queue_empty(&mta163.maildir());
+    assert_eq!(sina.files("friend/new").len(), 1);
+}
+
+#[test]
+fn a_550_comes_back_as_a_bounce_in_the_senders_mailbox_naming_the_reply() {
+    let sina = sina();
+    let mta163 = start_163(tempfile::tempdir().unwrap(), &sina.smtp.to_string());
+    let sent = mta163.send(
+        &["--from", "me@163.test", "--to", "nobody@sina.test"],
+        "Anyone there?\n",
+    );
+    assert_eq!(sent.code, 0, "{sent:?}");
+    mta163.logged("<nobody@sina.test> failed: 550 5.1.1 No such user here");
+    mta163.logged("<me@163.test> delivered");
+    wait_until_queue_empty(&mta163.maildir());
+    let bounces = mta163.files("me/new");
+    assert_eq!(bounces.len(), 1, "one bounce for me");
+    let bounce = std::fs::read_to_string(&bounces[0]).unwrap();
+    for part in [
+        "Return-Path: <>\n",
+        "From: Mail Delivery System <MAILER-DAEMON@163.test>\n",
+        "Content-Type: multipart/report; report-type=delivery-status;",
+        "Final-Recipient: rfc822; nobody@sina.test\nAction: failed\nStatus: 5.1.1\n",
+        "Diagnostic-Code: smtp; 550 5.1.1 No such user here",
+        "Subject: \n", // the failed mail's headers come back
+    ] {
+        assert!(bounce.contains(part), "{part:?} missing in\n{bounce}");
+    }
+    assert!(!bounce.contains("Anyone there?"), "headers only:\n{bounce}");
+}
+
+#[test]
+fn a_mail_from_the_null_sender_is_never_bounced() {
+    let sina = sina();
+    let mta163 = start_163(tempfile::tempdir().unwrap(), &sina.smtp.to_string());
+    let mut raw = common::smtp_to_data(mta163.smtp, "", "nobody@sina.test");
+    raw.send("Subject: a bounce\r\n\r\nundeliverable\r\n.\r\n");
+    assert!(raw.reply().starts_with("250 "));
+    mta163.logged("<nobody@sina.test> failed: 550");
+    mta163.logged("undeliverable bounce dropped");
+    wait_until_queue_empty(&mta163.maildir());
+    let kept: Vec<_> = files(&mta163.maildir())
+        .into_iter()
+        .filter(|p| !p.ends_with("tmp") && !p.ends_with(".queue"))
+        .collect();
+    assert!(kept.is_empty(), "no mailbox got a bounce: {kept:?}");
+}
+
+#[test]
+fn two_mtas_routed_to_each_other_stop_the_loop() {
+    // a.test's MTA sends x.test's mail to b.test's MTA, which sends it back.
+    let a_port = free_port();
+    let b = Mail::start(&[
+        "--domain",
+        "b.test",
+        "--relay-from",
+        "127.0.0.1",
+        "--retry",
+        "1s",
+        "--route",
+        &format!("x.test={a_port}"),
+        "--route",
+        &format!("a.test={a_port}"),
+    ]);
+    let b_hop = b.smtp.to_string();
+    let a = Mail::start_at(
+        &a_port,
+        &[
+            "--domain",
+            "a.test",
+            "--relay-from",
+            "127.0.0.1",
+            "--retry",
+            "1s",
+            "--route",
+            &format!("x.test={b_hop}"),
+        ],
+    );
+    let sent = a.send(
+        &["--from", "me@a.test", "--to", "someone@x.test"],
+        "Round and round.\n",
+    );
+    assert_eq!(sent.code, 0, "{sent:?}");
+    // After 30 Received: headers (one per hop) the next MTA refuses it as a
+    // loop, and the bounce reaches me at a.test.
+    let refused = b.logged("Received: headers, a loop?");
+    assert!(
+        refused.contains("refused mail from <me@a.test>: 31 Received:"),
+        "{refused}"
+    );
+    a.logged("554 5.4.6 Too many hops");
+    let since = Instant::now();
+    while a.files("me/new").is_empty() {
+        assert!(since.elapsed() < 3 * PATIENCE, "no bounce came back");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let bounce = std::fs::read_to_string(&a.files("me/new")[0]).unwrap();
+    assert!(bounce.contains("Status: 5.4.6"), "{bounce}");
+    wait_until_queue_empty(&a.maildir());
+    wait_until_queue_empty(&b.maildir());
+}
+
+#[test]
+fn a_mail_that_cannot_go_before_give_up_is_bounced_as_expired() {
+    let hop = free_port(); // nobody ever listens there
+    let args = relay_args(&hop);
+    let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+    args.extend(["--give-up", "2s"]);
+    let mta163 = Mail::start(&args);
+    send_to_friend(&mta163, "Too late.\n");
+    mta163.logged("<friend@sina.test> deferred");
+    mta163.logged("<friend@sina.test> failed: gave up");
+    mta163.logged("<me@163.test> delivered");
+    let bounce = std::fs::read_to_string(&mta163.files("me/new")[0]).unwrap();
+    assert!(bounce.contains("Status: 4.4.7\n"), "{bounce}");
+    assert!(bounce.contains(&hop), "names the hop it tried:\n{bounce}");
+}

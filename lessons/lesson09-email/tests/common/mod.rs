@@ -32,7 +32,7 @@ impl Mail {
         Mail::start_at("127.0.0.1:0", extra)
     }
 
-    /// Starts the server with both protocols on `addr` (port 0).
+    /// Starts the server with SMTP on `addr` (port 0: any), POP3 and IMAP on its host.
     pub fn start_at(addr: &str, extra: &[&str]) -> Mail {
         Mail::start_in(tempfile::tempdir().unwrap(), addr, extra)
     }
@@ -40,13 +40,16 @@ impl Mail {
     /// Starts the server with its maildir at `dir/maildir`, which may hold mail already.
     pub fn start_in(dir: tempfile::TempDir, addr: &str, extra: &[&str]) -> Mail {
         let maildir = dir.path().join("maildir");
+        // A given SMTP port is for SMTP only: the others take any free port.
+        let host = addr.rsplit_once(':').map_or(addr, |(host, _)| host);
+        let others = format!("{host}:0");
         let mut args = vec![
             "--bind",
             addr,
             "--pop3-bind",
-            addr,
+            &others,
             "--imap-bind",
-            addr,
+            &others,
             "--maildir",
             maildir.to_str().unwrap(),
         ];
