@@ -1,7 +1,9 @@
 """An independent SMTP server for testing lesson09-send: aiosmtpd (from PyPI).
 
-    python3 aiosmtpd_server.py
+    python3 aiosmtpd_server.py [--busy-once ADDRESS]
 
+With --busy-once, the first RCPT TO for ADDRESS is answered 452 (try again
+later), later ones 250: a remote MTA that defers one recipient of several.
 Listens on 127.0.0.1 at a free port and prints `Listening on 127.0.0.1:PORT`. For
 each message received it prints the envelope as the server saw it, and the headers
 and text as Python's `email` package decodes them: one `NAME VALUE` line each,
@@ -17,6 +19,16 @@ from email import message_from_bytes, policy
 
 
 class Show:
+    def __init__(self, busy_once=None):
+        self.busy_once = busy_once
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.busy_once:
+            self.busy_once = None
+            return '452 4.2.2 Mailbox busy, try again later'
+        envelope.rcpt_tos.append(address)
+        return '250 OK'
+
     async def handle_DATA(self, server, session, envelope):
         msg = message_from_bytes(envelope.original_content, policy=policy.default)
         fields = {
@@ -41,8 +53,10 @@ async def main():
     sock = socket.socket()
     sock.bind(('127.0.0.1', 0))
     loop = asyncio.get_running_loop()
+    busy_once = sys.argv[2] if sys.argv[1:2] == ['--busy-once'] else None
+    handler = Show(busy_once)  # one for all connections: "once" means once
     server = await loop.create_server(
-        lambda: SMTP(Show(), enable_SMTPUTF8=True, decode_data=False), sock=sock)
+        lambda: SMTP(handler, enable_SMTPUTF8=True, decode_data=False), sock=sock)
     print('Listening on %s:%d' % sock.getsockname(), flush=True)
     await server.serve_forever()
 

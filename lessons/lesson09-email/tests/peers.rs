@@ -134,14 +134,7 @@ fn lesson09_send_talks_to_aiosmtpd() {
         );
         assert_eq!(ran.code, 0, "{ran:?}");
         assert_eq!(ran.stdout, "sent: 250 2.0.0 OK: received\n");
-        let mut fields = std::collections::HashMap::new();
-        loop {
-            let line = server.next_line();
-            let Some((name, value)) = line.split_once(' ') else {
-                break; // "end"
-            };
-            fields.insert(name.to_string(), value.to_string());
-        }
+        let fields = next_mail(&server);
         let field = |name: &str| fields[name].clone();
         assert_eq!(field("mail_from"), "\"ann@example.com\"");
         assert_eq!(
@@ -159,6 +152,69 @@ fn lesson09_send_talks_to_aiosmtpd() {
         assert_eq!(unjson(&field("subject")), subject);
         assert_eq!(unjson(&field("text")).replace("\r\n", "\n"), body);
     }
+}
+
+/// The next mail aiosmtpd_server.py reports: its `NAME VALUE` lines up to `end`.
+fn next_mail(server: &ServerProcess) -> std::collections::HashMap<String, String> {
+    let mut fields = std::collections::HashMap::new();
+    loop {
+        let line = server.next_line();
+        let Some((name, value)) = line.split_once(' ') else {
+            return fields; // "end"
+        };
+        fields.insert(name.to_string(), value.to_string());
+    }
+}
+
+#[test]
+fn our_mta_relays_to_aiosmtpd_and_retries_only_the_recipient_it_deferred() {
+    let Some(python) = python_with("aiosmtpd") else {
+        return;
+    };
+    let remote = ServerProcess::start(
+        &python,
+        &[
+            &script("aiosmtpd_server.py"),
+            "--busy-once",
+            "busy@sina.test",
+        ],
+    );
+    let route = format!("sina.test={}", remote.addr);
+    let mta = Mail::start(&[
+        "--domain",
+        "163.test",
+        "--relay-from",
+        "127.0.0.1",
+        "--route",
+        &route,
+        "--retry",
+        "1s",
+    ]);
+    let sent = mta.send(
+        &[
+            "--from",
+            "me@163.test",
+            "--to",
+            "friend@sina.test",
+            "--to",
+            "busy@sina.test",
+        ],
+        "To both of you.\n",
+    );
+    assert_eq!(sent.code, 0, "{sent:?}");
+    // First attempt: one connection; busy@ gets 452, friend@ the message.
+    let first = next_mail(&remote);
+    assert_eq!(first["mail_from"], "\"me@163.test\"");
+    assert_eq!(first["rcpt_tos"], "[\"friend@sina.test\"]");
+    mta.logged("<busy@sina.test> deferred: 452 4.2.2 Mailbox busy");
+    // The retry carries busy@ alone: friend@ never gets a second copy.
+    let second = next_mail(&remote);
+    assert_eq!(second["rcpt_tos"], "[\"busy@sina.test\"]");
+    assert_eq!(
+        unjson(&second["text"]).replace("\r\n", "\n"),
+        "To both of you.\n"
+    );
+    mta.logged("<busy@sina.test> delivered");
 }
 
 /// Decodes a JSON string literal as Python's `json.dumps` writes it.
