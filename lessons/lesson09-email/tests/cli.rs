@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{smtp_to_data, Mail, Raw, FETCH, MTA, SEND};
+use common::{smtp_to_data, Mail, Raw, FETCH, MAILQ, MTA, SEND};
 use shared::testing::{
     assert_port_in_use_is_explained, assert_refused_is_explained, run, UNRESOLVABLE_HOST,
 };
@@ -11,7 +11,12 @@ use std::net::TcpListener;
 
 #[test]
 fn every_program_explains_itself() {
-    for (program, mentions) in [(MTA, "--imap-bind"), (SEND, "--bcc"), (FETCH, "--retrieve")] {
+    for (program, mentions) in [
+        (MTA, "--imap-bind"),
+        (SEND, "--bcc"),
+        (FETCH, "--retrieve"),
+        (MAILQ, "--maildir"),
+    ] {
         let ran = run(program, &["--help"], "");
         assert_eq!(ran.code, 0, "{ran:?}");
         assert!(ran.stdout.contains(mentions), "{}", ran.stdout);
@@ -24,6 +29,10 @@ fn bad_arguments_exit_2_with_usage() {
         (MTA, &["--user", "alice"][..]),
         (MTA, &["--user", "../root:pw"]),
         (MTA, &["--max-size", "0"]),
+        (MTA, &["--route", "sina.test"]),
+        (MTA, &["--retry", "5"]),
+        (MTA, &["--relay-from", "sina.test"]),
+        (MAILQ, &["--maildir"]),
         (SEND, &["--from", "ann", "--to", "bob@x"]),
         (SEND, &["--from", "ann@x"]),
         (FETCH, &[]),
@@ -34,6 +43,19 @@ fn bad_arguments_exit_2_with_usage() {
         assert!(ran.stderr.contains("Usage:"), "{args:?}: {}", ran.stderr);
         assert!(ran.stdout.is_empty());
     }
+}
+
+#[test]
+fn mailq_without_a_queue_is_one_error_line_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run(MAILQ, &["--maildir", dir.path().to_str().unwrap()], "");
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(
+        ran.stderr.starts_with("error: no queue in "),
+        "{}",
+        ran.stderr
+    );
+    assert!(ran.stderr.contains("hint:"), "{}", ran.stderr);
 }
 
 #[test]

@@ -192,12 +192,30 @@ fn the_receiving_mta_down_at_first_gets_the_mail_once_it_starts() {
     let deferred = mta163.logged("<friend@sina.test> deferred");
     assert!(deferred.contains(&hop), "{deferred}");
     assert_eq!(queued(&mta163.maildir()), 1);
+    // lesson09-mailq shows it waiting, with the reason.
+    let maildir = mta163.maildir();
+    let listed = shared::testing::run(common::MAILQ, &["--maildir", maildir.to_str().unwrap()], "");
+    assert_eq!(listed.code, 0, "{listed:?}");
+    assert!(
+        listed.stdout.contains("from <me@163.test>  attempts "),
+        "{}",
+        listed.stdout
+    );
+    assert!(
+        listed.stdout.contains(&format!(
+            "    <friend@sina.test> pending: cannot connect to {hop}"
+        )),
+        "{}",
+        listed.stdout
+    );
     // Now sina starts, at the address 163 has been trying (--retry 1s).
     let sina = Mail::start_at(&hop, &["--domain", "sina.test", "--user", FRIEND]);
     mta163.logged("<friend@sina.test> delivered");
     sina.logged("for friend");
     wait_until_queue_empty(&mta163.maildir());
     assert_eq!(sina.files("friend/new").len(), 1);
+    let listed = shared::testing::run(common::MAILQ, &["--maildir", maildir.to_str().unwrap()], "");
+    assert_eq!(listed.stdout, "The queue is empty.\n");
 }
 
 #[test]

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 pub const MTA: &str = env!("CARGO_BIN_EXE_lesson09-mta");
 pub const SEND: &str = env!("CARGO_BIN_EXE_lesson09-send");
 pub const FETCH: &str = env!("CARGO_BIN_EXE_lesson09-fetch");
+pub const MAILQ: &str = env!("CARGO_BIN_EXE_lesson09-mailq");
 
 /// lesson09-mta on loopback, storing mail in a temporary folder.
 pub struct Mail {
