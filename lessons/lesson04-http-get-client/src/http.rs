@@ -129,6 +129,9 @@ impl HttpError {
                  curl --tr-encoding can decode it",
             ),
             HttpError::TooManyInterim => Some("the server is broken or hostile"),
+            HttpError::HeadTooLarge => {
+                Some("real response heads are a few KiB: the server is broken or hostile")
+            }
             HttpError::NoResponse => Some(crate::HUNG_UP),
             HttpError::TlsAnswer => Some("use the https:// URL for this port"),
             _ => None,

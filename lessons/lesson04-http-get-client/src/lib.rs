@@ -122,7 +122,10 @@ pub fn download(
         if let (Some(location), true) = (location, options.follow) {
             redirects += 1;
             if redirects > MAX_REDIRECTS {
-                bail!("more than {MAX_REDIRECTS} redirects, the last to {location}");
+                bail!(
+                    "more than {MAX_REDIRECTS} redirects, the last to {location}; hint: the \
+                     server sends this client round in a circle: --no-follow -v shows each hop"
+                );
             }
             url = url
                 .join(location)
