@@ -401,6 +401,12 @@ impl Pop3Client {
             Ok(text.trim_start().to_string())
         } else if let Some(text) = line.strip_prefix("-ERR") {
             bail!("the server said: {}", text.trim_start())
+        } else if line.starts_with("* OK") {
+            // Only a greeting can look like this: an IMAP server's.
+            bail!(
+                "the server greets as an IMAP server does: {line:?}; hint: for IMAP use \
+                 lesson09-fetch --imap; POP3 is on another port (lesson09-mta's: 1100)"
+            )
         } else {
             bail!("malformed reply from the server: {line:?} (is it a POP3 server?)")
         }

@@ -435,6 +435,34 @@ fn lesson09_fetch_says_quit_whatever_happens() {
     assert_eq!(mail.files("alice/new").len(), 1, "nothing deleted");
 }
 
+/// POP3's port given to the IMAP client, or IMAP's to the POP3 client: the error
+/// says which protocol answered and how to ask for it.
+#[test]
+fn lesson09_fetch_names_the_other_protocol_when_given_its_port() {
+    let mail = Mail::start(&["--user", ALICE]);
+    let fetch = env!("CARGO_BIN_EXE_lesson09-fetch");
+    let (pop3, imap) = (mail.pop3.to_string(), mail.imap.to_string());
+    let got = shared::testing::run(fetch, &["--connect", &imap, "--user", ALICE], "");
+    assert_eq!(got.code, 1, "{got:?}");
+    assert!(
+        got.stderr.contains("greets as an IMAP server"),
+        "{}",
+        got.stderr
+    );
+    assert!(got
+        .stderr
+        .contains("; hint: for IMAP use lesson09-fetch --imap"));
+    let args = ["--imap", "--connect", &pop3, "--user", ALICE];
+    let got = shared::testing::run(fetch, &args, "");
+    assert_eq!(got.code, 1, "{got:?}");
+    assert!(
+        got.stderr.contains("greets as a POP3 server"),
+        "{}",
+        got.stderr
+    );
+    assert!(got.stderr.contains("; hint: for POP3 leave out --imap"));
+}
+
 /// A mail needs no From: header to travel; the list then names the envelope
 /// sender (Return-Path:), not an empty `from :`.
 #[test]

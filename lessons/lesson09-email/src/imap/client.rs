@@ -70,6 +70,13 @@ impl ImapClient {
             broken: false,
         };
         let (greeting, _) = client.read_response().context("the server's greeting")?;
+        if greeting.starts_with(b"+OK") {
+            bail!(
+                "the server greets as a POP3 server does: {:?}; hint: for POP3 leave out \
+                 --imap; IMAP is on another port (lesson09-mta's: 1143)",
+                String::from_utf8_lossy(&greeting)
+            );
+        }
         if !greeting.starts_with(b"* OK") && !greeting.starts_with(b"* PREAUTH") {
             bail!(
                 "the server did not greet as an IMAP server does: {:?} (is it an IMAP server?)",
