@@ -1,6 +1,7 @@
 //! The server's settings and the state its sessions share: one place to look them up.
 
 use crate::maildir::{Mailbox, Maildir};
+use crate::mx::Resolver;
 use crate::queue::Queue;
 use shared::addr::HostPort;
 use std::collections::{HashMap, HashSet};
@@ -10,7 +11,6 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 /// The mail server's settings and shared state, used by every session.
-#[derive(Debug)]
 pub struct Mta {
     /// Where mail is stored.
     pub maildir: Maildir,
@@ -44,6 +44,11 @@ pub struct Mta {
     pub queue: Option<Queue>,
     /// How long to wait after the n-th failed attempt (the last entry repeats).
     pub retry: Vec<Duration>,
+    /// Finds the next MTA for domains without a route (MX records); `None`:
+    /// only `--route` domains can be relayed to.
+    pub resolver: Option<Box<dyn Resolver>>,
+    /// The port MX hosts are reached on (25; another for a classroom).
+    pub mx_port: u16,
     /// A mail still not delivered after this long is bounced.
     pub give_up: Duration,
     /// How long the delivery thread waits for the next MTA's connection and each reply.
@@ -69,6 +74,8 @@ impl Mta {
             retry: default_retry(),
             relay_timeout: Duration::from_secs(300),
             give_up: Duration::from_secs(5 * 86_400),
+            resolver: None,
+            mx_port: 25,
         }
     }
 
@@ -102,6 +109,24 @@ impl Mta {
     /// May a client at `ip` send mail for other domains through us?
     pub fn may_relay(&self, ip: IpAddr) -> bool {
         self.relay_from.contains(&ip)
+    }
+}
+
+impl std::fmt::Debug for Mta {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mta")
+            .field("maildir", &self.maildir)
+            .field("domains", &self.domains)
+            .field("routes", &self.routes)
+            .field("resolver", &self.resolver.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mta {
+    /// Can mail for `domain` be passed on: a route, or DNS to ask?
+    pub fn can_reach(&self, domain: &str) -> bool {
+        self.route(domain).is_some() || self.resolver.is_some()
     }
 }
 

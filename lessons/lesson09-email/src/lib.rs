@@ -28,6 +28,7 @@ mod config;
 pub mod imap;
 pub mod maildir;
 pub mod message;
+pub mod mx;
 pub mod pop3;
 pub mod queue;
 pub mod relay;

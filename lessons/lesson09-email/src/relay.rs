@@ -11,6 +11,7 @@ use crate::bounce;
 use crate::client::{Reply, SmtpClient};
 use crate::maildir::Mailbox;
 use crate::message::Address;
+use crate::mx::{self, DnsError};
 use crate::queue::{now, Entry, Queue, State};
 use crate::Mta;
 use shared::addr::HostPort;
@@ -62,8 +63,10 @@ pub fn run(mta: &Mta, queue: &Queue, shutdown: &Shutdown) {
 enum Hop {
     /// Into our own maildir (a bounce coming home, or a local recipient).
     Local,
-    /// To the MTA at this address.
+    /// To the MTA at this address (`--route`).
     Remote(String),
+    /// To the domain's mail hosts, found in DNS.
+    Mx(String),
     /// Nowhere we know of.
     Unknown,
 }
@@ -89,6 +92,7 @@ fn deliver(mta: &Mta, queue: &Queue, mut entry: Entry) {
         } else {
             match mta.route(&r.address.domain) {
                 Some(hop) => Hop::Remote(hop.to_string()),
+                None if mta.resolver.is_some() => Hop::Mx(r.address.domain.to_ascii_lowercase()),
                 None => Hop::Unknown,
             }
         };
@@ -105,10 +109,14 @@ fn deliver(mta: &Mta, queue: &Queue, mut entry: Entry) {
                 Attempt::Replies(vec![reply; to.len()])
             }
             Hop::Local => store_here(mta, &entry.from, &to, message),
-            Hop::Remote(addr) => attempt(mta, addr, &entry.from, &to, message),
+            Hop::Remote(addr) => {
+                attempt(mta, std::slice::from_ref(addr), &entry.from, &to, message)
+            }
+            Hop::Mx(domain) => attempt_mx(mta, domain, &entry.from, &to, message),
         };
         let from = match &hop {
             Hop::Remote(addr) => format!(" (from {addr})"),
+            Hop::Mx(domain) => format!(" (from {domain}'s mail host)"),
             _ => String::new(),
         };
         for (i, address) in to.iter().enumerate() {
@@ -245,15 +253,57 @@ fn state_word(state: State) -> &'static str {
     }
 }
 
-/// One connection to `hop` carrying the message for all of `to`.
-fn attempt(mta: &Mta, hop: &str, from: &str, to: &[Address], message: &[u8]) -> Attempt {
-    let addr = match HostPort::parse(hop) {
-        Ok(addr) => addr,
-        Err(err) => return Attempt::Failed(err.to_string()),
+// ANCHOR: attempt_mx
+/// Asks DNS for `domain`'s mail hosts and tries them in order.
+fn attempt_mx(mta: &Mta, domain: &str, from: &str, to: &[Address], message: &[u8]) -> Attempt {
+    let Some(resolver) = &mta.resolver else {
+        return Attempt::Failed("no resolver".into());
     };
-    let mut client = match SmtpClient::connect(&addr, mta.relay_timeout, None) {
-        Ok(client) => client,
-        Err(err) => return Attempt::Failed(format!("{err:#}")),
+    match mx::next_hops(
+        resolver.as_ref(),
+        domain,
+        mta.mx_port,
+        &mut mx::clock_shuffle,
+    ) {
+        Ok(hops) => {
+            let hops: Vec<String> = hops.iter().map(|a| a.to_string()).collect();
+            attempt(mta, &hops, from, to, message)
+        }
+        Err(DnsError::Temporary(why)) => Attempt::Failed(format!("DNS: {why}")),
+        Err(DnsError::NoSuchDomain(why)) => {
+            let reply = Reply {
+                code: 550,
+                lines: vec![format!("5.1.2 {why}")],
+            };
+            Attempt::Replies(vec![reply; to.len()])
+        }
+    }
+}
+// ANCHOR_END: attempt_mx
+
+/// One connection carrying the message for all of `to`: to the first of `hops`
+/// that accepts it (the next is tried only when one cannot be reached).
+fn attempt(mta: &Mta, hops: &[String], from: &str, to: &[Address], message: &[u8]) -> Attempt {
+    let mut errors = Vec::new();
+    let mut connected = None;
+    for hop in hops {
+        let addr = match HostPort::parse(hop) {
+            Ok(addr) => addr,
+            Err(err) => {
+                errors.push(err.to_string());
+                continue;
+            }
+        };
+        match SmtpClient::connect(&addr, mta.relay_timeout, None) {
+            Ok(client) => {
+                connected = Some(client);
+                break;
+            }
+            Err(err) => errors.push(format!("{err:#}")),
+        }
+    }
+    let Some(mut client) = connected else {
+        return Attempt::Failed(errors.join("; "));
     };
     let sent = client.relay(from, to, message);
     client.quit();

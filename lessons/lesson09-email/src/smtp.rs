@@ -238,8 +238,8 @@ impl<'a> Smtp<'a> {
         if !self.may_relay {
             return reply("550 5.7.1 Relaying denied: we only accept mail for our own domains");
         }
-        if self.mta.queue.is_none() || self.mta.route(&address.domain).is_none() {
-            // (No MX lookup yet: only domains given with --route can be reached.)
+        if self.mta.queue.is_none() || !self.mta.can_reach(&address.domain) {
+            // Without DNS, only domains given with --route can be reached.
             return reply("550 5.4.4 No route to that domain (see --route)");
         }
         if self.to.len() + self.relay_to.len() >= MAX_RECIPIENTS {
