@@ -82,10 +82,10 @@ impl<'a> Session<'a> {
         idle_timeout: Duration,
         shutdown: &'a Shutdown,
     ) -> io::Result<Self> {
-        // Short read timeouts let the session notice shutdown; a write timeout
-        // stops a client that never reads from blocking us forever.
+        // Short timeouts both ways let the session notice shutdown, even while a
+        // client that never reads keeps our writes waiting (see [`Writer`]).
         stream.set_read_timeout(Some(TICK))?;
-        stream.set_write_timeout(Some(idle_timeout))?;
+        stream.set_write_timeout(Some(TICK))?;
         Ok(Session {
             stream,
             pending: Vec::new(),
@@ -160,9 +160,13 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// The socket, for writing a long reply through a `BufWriter`.
-    pub(crate) fn writer(&mut self) -> &mut TcpStream {
-        &mut self.stream
+    /// The way to the client, for writing a long reply through a `BufWriter`.
+    pub(crate) fn writer(&mut self) -> Writer<'_> {
+        Writer {
+            stream: &mut self.stream,
+            shutdown: self.shutdown,
+            idle_timeout: self.idle_timeout,
+        }
     }
 
     // ANCHOR: read_line
@@ -206,9 +210,9 @@ impl<'a> Session<'a> {
         self.send(format!("{line}\r\n").as_bytes())
     }
 
-    /// Sends bytes as they are, in one write.
+    /// Sends bytes as they are.
     pub(crate) fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.stream.write_all(bytes)
+        self.writer().write_all(bytes)
     }
 
     /// Ends the session so that the client surely reads our last reply.
@@ -221,6 +225,51 @@ impl<'a> Session<'a> {
             1000
         };
         shared::server::close_gracefully(&self.stream, Duration::from_millis(linger));
+    }
+}
+
+/// Writes to the client. A client that asks for a big message and never reads it
+/// fills the socket's buffers, and a plain blocking write then waits as long as the
+/// client likes, Ctrl-C or not. This one waits in short steps (the socket's write
+/// timeout is [`TICK`]), giving up when the server stops or after the idle timeout
+/// without progress: lesson 2's `send_all`, as a `Write`.
+pub(crate) struct Writer<'s> {
+    /// The socket, with a write timeout of [`TICK`].
+    stream: &'s mut TcpStream,
+    /// Checked between steps.
+    shutdown: &'s Shutdown,
+    /// How long a client may leave our reply unread.
+    idle_timeout: Duration,
+}
+
+impl Write for Writer<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let since = Instant::now();
+        loop {
+            match self.stream.write(buf) {
+                Err(err) if is_timeout(&err) || err.kind() == io::ErrorKind::Interrupted => {
+                    if self.shutdown.is_triggered() {
+                        return Err(io::Error::other(
+                            "the server is stopping and the client is not reading its reply",
+                        ));
+                    }
+                    if since.elapsed() >= self.idle_timeout {
+                        return Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            format!(
+                                "the client stopped reading: a reply could not be sent for {} s",
+                                self.idle_timeout.as_secs()
+                            ),
+                        ));
+                    }
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
     }
 }
 

@@ -156,6 +156,31 @@ mod signals {
     use super::*;
     use std::time::Duration;
 
+    /// A POP3 client asks for a big mail again and again and reads none of it: the
+    /// socket's buffers fill and the server's write waits. SIGTERM must still stop
+    /// the server within two seconds (it used to wait for the idle timeout, 300 s).
+    #[test]
+    fn sigterm_stops_the_server_while_a_pop3_client_does_not_read() {
+        let mail = Mail::start(&[]);
+        let mut sending = smtp_to_data(mail.smtp, "a@b", "alice@x");
+        let line = format!("{}\r\n", "y".repeat(70));
+        sending.send(&format!("Subject: big\r\n\r\n{}.\r\n", line.repeat(70_000)));
+        assert!(
+            sending.reply().starts_with("250 "),
+            "the 5 MB mail is stored"
+        );
+        let mut pop3 = common::pop3_login(mail.pop3, "alice", "any");
+        // 25 MB asked for: more than loopback's socket buffers can hold.
+        pop3.send(&"RETR 1\r\n".repeat(5));
+        assert!(
+            pop3.read_line().starts_with("+OK"),
+            "the server began to send"
+        );
+        let (status, took, _) = mail.server.signal_and_wait("TERM");
+        assert_eq!(status.code(), Some(0));
+        assert!(took < Duration::from_secs(2), "SIGTERM took {took:?}");
+    }
+
     #[test]
     fn sigterm_says_421_to_waiting_clients_and_exits_0() {
         for signal in ["TERM", "INT"] {
