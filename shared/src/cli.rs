@@ -51,6 +51,18 @@ fn with_usage(error: &str, usage: &str) -> String {
     }
 }
 
+/// A count or a duration that must be at least 1, for `#[arg(value_parser = ...)]`.
+///
+/// clap's own `value_parser!(u64).range(1..)` says `0 is not in 1..18446744073709551615`,
+/// which tells a beginner more about `u64` than about the flag.
+pub fn positive(arg: &str) -> Result<u64, String> {
+    match arg.trim().parse::<u64>() {
+        Ok(0) => Err("must be 1 or more".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{arg:?} is not a whole number (e.g. 5)")),
+    }
+}
+
 /// Turns `main`'s result into an exit code, printing failures as one line on stderr:
 /// `error: ACTION: CAUSE: CAUSE...; hint: HINT`.
 ///
@@ -84,6 +96,16 @@ mod tests {
     use super::*;
     use anyhow::Context;
     use std::io;
+
+    #[test]
+    fn positive_numbers_are_explained_without_u64_max() {
+        assert_eq!(positive("5"), Ok(5));
+        assert_eq!(positive("0"), Err("must be 1 or more".into()));
+        assert_eq!(
+            positive("soon"),
+            Err("\"soon\" is not a whole number (e.g. 5)".into())
+        );
+    }
 
     #[test]
     fn usage_goes_between_the_error_and_the_pointer_to_help_as_clap_puts_it() {

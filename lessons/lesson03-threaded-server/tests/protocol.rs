@@ -274,6 +274,22 @@ fn a_port_in_use_is_one_clear_error() {
     assert_port_in_use_is_explained(SERVER, server.addr);
 }
 
+/// `0 is not in 1..18446744073709551615` was clap's word for it: say it for people.
+#[test]
+fn a_zero_timeout_is_refused_in_words() {
+    for bin in [SERVER, CLIENT] {
+        let flag = if bin == SERVER {
+            "--idle-timeout"
+        } else {
+            "--timeout"
+        };
+        let out = Command::new(bin).args([flag, "0"]).assert().code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(err.contains("must be 1 or more"), "{err}");
+        assert!(!err.contains("18446744073709551615"), "{err}");
+    }
+}
+
 #[test]
 fn usage_errors_exit_2() {
     for args in [

@@ -37,7 +37,7 @@ struct Args {
     #[arg(short, long)]
     verbose: bool,
     /// Give up after this many seconds without progress (connecting, TLS handshake, any read).
-    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = shared::cli::positive)]
     timeout: u64,
     /// Exit 1 and save nothing if the server answers with an error status (4xx, 5xx).
     #[arg(long)]

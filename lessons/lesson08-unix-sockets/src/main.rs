@@ -22,7 +22,7 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     max_clients: u64,
     /// Disconnect a client that sends nothing for this many seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = shared::cli::positive)]
     idle_timeout: u64,
 }
 

@@ -16,7 +16,7 @@ struct Args {
     #[arg(long, short = 'c', default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=20_000))]
     connections: u64,
     /// Request/reply exchanges per connection.
-    #[arg(long, short = 'm', default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, short = 'm', default_value_t = 100, value_parser = shared::cli::positive)]
     requests: u64,
     /// The server's protocol: lesson 3's greeting, or lesson 2's echo.
     #[arg(long, value_enum, default_value_t = Kind::Greeting)]

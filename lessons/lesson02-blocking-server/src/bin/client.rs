@@ -17,7 +17,7 @@ struct Args {
     connect: HostPort,
     /// Give up when the server does not answer within this many seconds (lesson 2's
     /// server serves one client at a time: behind another client, you wait).
-    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = shared::cli::positive)]
     timeout: u64,
     /// Messages to send; without any, lines are read from standard input (`quit` stops).
     words: Vec<String>,

@@ -22,7 +22,7 @@ struct Args {
     #[arg(long, value_name = "HOST:PORT", default_value = THREADED_SERVER)]
     connect: HostPort,
     /// Give up when the server does not answer within this many seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = shared::cli::positive)]
     timeout: u64,
     /// Names to send; without any, lines are read from standard input.
     names: Vec<String>,

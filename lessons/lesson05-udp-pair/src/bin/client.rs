@@ -19,7 +19,7 @@ struct Args {
     #[arg(long, value_name = "HOST:PORT", default_value = UDP_SERVER)]
     connect: HostPort,
     /// How long to wait for each reply, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "MS", default_value_t = 1000, value_parser = shared::cli::positive)]
     timeout_ms: u64,
     /// How many times to resend a message that got no reply.
     #[arg(long, value_name = "N", default_value_t = 3)]

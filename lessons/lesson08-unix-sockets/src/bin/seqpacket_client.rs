@@ -20,7 +20,7 @@ struct Args {
     #[arg(long, value_name = "BYTES", default_value_t = 65_536, value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
     buffer: u64,
     /// Give up on a reply after this many seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = shared::cli::positive)]
     timeout: u64,
     /// The messages (an empty argument "" is an empty message).
     #[arg(required = true)]

@@ -21,7 +21,7 @@ struct Args {
     #[arg(long, value_parser = ["tcp", "udp", "icmp"])]
     proto: Option<String>,
     /// Stop after COUNT packets.
-    #[arg(short = 'c', long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'c', long, value_parser = shared::cli::positive)]
     count: Option<u64>,
     /// Stop after this many seconds.
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
