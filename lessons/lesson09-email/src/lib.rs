@@ -25,6 +25,7 @@
 pub mod bounce;
 pub mod client;
 mod config;
+mod dns;
 pub mod imap;
 pub mod maildir;
 pub mod message;
@@ -38,6 +39,7 @@ pub mod smtp;
 
 pub(crate) use config::lock;
 pub use config::{default_retry, parse_schedule, Mta, Route, User};
+pub use dns::SystemDns;
 pub use server::serve;
 pub(crate) use session::{Event, Session};
 

@@ -5,7 +5,7 @@ use clap::Parser;
 use lesson09_email::imap::IMAP_SERVER;
 use lesson09_email::maildir::{Maildir, STALE_AFTER};
 use lesson09_email::queue::Queue;
-use lesson09_email::{parse_schedule, serve, Mta, Route, User};
+use lesson09_email::{parse_schedule, serve, Mta, Route, SystemDns, User};
 use shared::addr::{HostPort, POP3_SERVER, SMTP_SERVER};
 use shared::server::{announce, bind_tcp, log, Shutdown};
 use std::path::PathBuf;
@@ -71,6 +71,14 @@ struct Args {
     /// Bounce a mail still not delivered after this long (RFC 5321: 4-5 days).
     #[arg(long, value_name = "WAIT", default_value = "5d", value_parser = Schedule::parse)]
     give_up: Schedule,
+    /// Find the next MTA for domains without --route in DNS: their MX records
+    /// (else their own address), through the system's DNS servers. Off by default,
+    /// so that a classroom's MTAs never send mail out by accident.
+    #[arg(long)]
+    mx: bool,
+    /// The port MX hosts are reached on (SMTP's own is 25).
+    #[arg(long, value_name = "PORT", default_value_t = 25, value_parser = clap::value_parser!(u16).range(1..))]
+    mx_port: u16,
 }
 
 /// `--retry`'s value (a type of its own: clap takes a bare `Vec` for a list of flags).
@@ -118,6 +126,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     mta.routes = args.routes.into_iter().map(|r| (r.domain, r.hop)).collect();
     mta.relay_timeout = Duration::from_secs(args.relay_timeout);
     mta.give_up = args.give_up.0.iter().sum();
+    mta.mx_port = args.mx_port;
+    if args.mx {
+        let dns = SystemDns::new().context("cannot read the system's DNS configuration")?;
+        mta.resolver = Some(Box::new(dns));
+    }
     if let Some(Schedule(retry)) = args.retry {
         mta.retry = retry;
     }

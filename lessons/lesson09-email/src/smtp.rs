@@ -656,6 +656,15 @@ mod tests {
         assert_eq!(got, [250, 250, 250, 550, 354]);
         assert_eq!(smtp.relay_to, ["x@163.TEST".parse().unwrap()]);
         assert!(smtp.to.is_empty());
+        // With a resolver (--mx) every domain can be reached.
+        mta.resolver = Some(Box::new(crate::mx::FakeResolver::default()));
+        let mut smtp = Smtp::for_peer(&mta, IpAddr::from([127, 0, 0, 2]));
+        let got = codes(
+            &mut smtp,
+            &["HELO x", "MAIL FROM:<a@b>", "RCPT TO:<x@126.test>"],
+        );
+        assert_eq!(got, [250, 250, 250]);
+        mta.resolver = None;
         // Without --domain every domain is ours, as before (nothing is relayed).
         mta.domains.clear();
         let mut smtp = Smtp::for_peer(&mta, stranger);
