@@ -251,3 +251,85 @@ fn unjson(literal: &str) -> String {
     out.push_str(&String::from_utf16(&units).unwrap());
     out
 }
+
+#[test]
+fn swaks_submits_to_163_and_the_mail_reaches_sina() {
+    let Some(swaks) = tool("swaks") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "swaks is missing, but CI must install it (.ci/run)"
+        );
+        eprintln!("note: swaks is not installed; skipping (apt-get install swaks)");
+        return;
+    };
+    let sina = Mail::start(&["--domain", "sina.test", "--user", "friend:secret"]);
+    let route = format!("sina.test={}", sina.smtp);
+    let mta = Mail::start(&[
+        "--domain",
+        "163.test",
+        "--relay-from",
+        "127.0.0.1",
+        "--route",
+        &route,
+        "--retry",
+        "1s",
+    ]);
+    let server = mta.smtp.to_string();
+    let out = Command::new(swaks)
+        .args([
+            "--server",
+            &server,
+            "--from",
+            "me@163.test",
+            "--to",
+            "friend@sina.test",
+        ])
+        .args([
+            "--helo",
+            "swaks.test",
+            "--header",
+            "Subject: from swaks",
+            "--timeout",
+            "30",
+        ])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("<-  250 2.1.5 Recipient OK, will relay"),
+        "{said}"
+    );
+    mta.logged("<friend@sina.test> delivered");
+    sina.logged("for friend");
+    let got = sina.fetch(&["--user", "friend:secret", "--retrieve", "1"]);
+    assert!(
+        got.stdout.contains("Subject: from swaks\n"),
+        "{}",
+        got.stdout
+    );
+    assert!(
+        got.stdout.contains("Received: from swaks.test"),
+        "163's trace names swaks' HELO:\n{}",
+        got.stdout
+    );
+
+    // And a client that may not relay (swaks from 127.0.0.1 to sina's MTA,
+    // asking for another domain) is refused.
+    let sina_server = sina.smtp.to_string();
+    let out = Command::new(tool("swaks").unwrap())
+        .args([
+            "--server",
+            &sina_server,
+            "--from",
+            "me@163.test",
+            "--to",
+            "someone@163.test",
+        ])
+        .args(["--timeout", "30"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("<** 550 5.7.1 Relaying denied"), "{said}");
+}
