@@ -166,6 +166,54 @@ fn refused(command: &str, reply: &Reply) -> anyhow::Error {
 /// The hint for a refused connection.
 pub const START_MTA: &str = "start one with `cargo run -p lesson09-email`";
 
+// ANCHOR: timeouts
+/// How long an MTA waits for each reply when it passes mail on (RFC 5321
+/// section 4.5.3.2). Long, on purpose: a busy server may take minutes, and giving
+/// up too early makes the mail arrive twice (the server had it; we send again).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// For the connection and the `220` greeting: 5 minutes.
+    pub greeting: Duration,
+    /// For the reply to `MAIL`: 5 minutes.
+    pub mail: Duration,
+    /// For each reply to `RCPT`: 5 minutes.
+    pub rcpt: Duration,
+    /// For the `354` after `DATA`: 2 minutes.
+    pub data: Duration,
+    /// For each write of the message: 3 minutes.
+    pub block: Duration,
+    /// For the reply after the final `.`: 10 minutes (the server is storing it).
+    pub dot: Duration,
+}
+// ANCHOR_END: timeouts
+
+impl Timeouts {
+    /// RFC 5321's suggestions.
+    pub fn rfc5321() -> Timeouts {
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        Timeouts {
+            greeting: minutes(5),
+            mail: minutes(5),
+            rcpt: minutes(5),
+            data: minutes(2),
+            block: minutes(3),
+            dot: minutes(10),
+        }
+    }
+
+    /// The same wait for everything (a classroom's `--relay-timeout 10`).
+    pub fn all(wait: Duration) -> Timeouts {
+        Timeouts {
+            greeting: wait,
+            mail: wait,
+            rcpt: wait,
+            data: wait,
+            block: wait,
+            dot: wait,
+        }
+    }
+}
+
 /// A message ready to go: the envelope and the text.
 #[derive(Debug)]
 pub struct Envelope {
@@ -222,6 +270,15 @@ impl SmtpClient {
         self.extensions
             .iter()
             .any(|e| e.split_whitespace().next() == Some(extension))
+    }
+
+    /// From now on, waits at most `wait` for each reply and each write.
+    fn wait_at_most(&mut self, wait: Duration) -> anyhow::Result<()> {
+        // The reader's socket and the writer are one socket: one setting for both.
+        self.conn.writer.set_read_timeout(Some(wait))?;
+        self.conn.writer.set_write_timeout(Some(wait))?;
+        self.conn.timeout = wait;
+        Ok(())
     }
 
     /// Sends a command line and reads the reply, whatever its code.
@@ -303,7 +360,9 @@ impl SmtpClient {
         from: &str,
         to: &[Address],
         message: &[u8],
+        timeouts: &Timeouts,
     ) -> anyhow::Result<Vec<Reply>> {
+        self.wait_at_most(timeouts.mail)?;
         let mut mail = format!("MAIL FROM:<{from}>");
         if self.supports("SIZE") {
             mail.push_str(&format!(" SIZE={}", message.len()));
@@ -316,6 +375,7 @@ impl SmtpClient {
             return Ok(vec![reply; to.len()]);
         }
         let mut replies = Vec::with_capacity(to.len());
+        self.wait_at_most(timeouts.rcpt)?;
         for rcpt in to {
             let reply = self.command(&format!("RCPT TO:<{rcpt}>"))?;
             let accepted = matches!(reply.code, 250 | 251);
@@ -325,8 +385,12 @@ impl SmtpClient {
             self.command("RSET")?; // nobody to send it to: start over, politely
             return Ok(replies.into_iter().map(|(_, r)| r).collect());
         }
+        self.wait_at_most(timeouts.data)?;
         let go = self.command("DATA")?;
         let verdict = if go.code == 354 {
+            self.conn.writer.set_write_timeout(Some(timeouts.block))?;
+            self.conn.writer.set_read_timeout(Some(timeouts.dot))?;
+            self.conn.timeout = timeouts.dot;
             self.data(message)?
         } else {
             go

@@ -1,5 +1,6 @@
 //! The server's settings and the state its sessions share: one place to look them up.
 
+use crate::client::Timeouts;
 use crate::maildir::{Mailbox, Maildir};
 use crate::mx::Resolver;
 use crate::queue::Queue;
@@ -51,8 +52,8 @@ pub struct Mta {
     pub mx_port: u16,
     /// A mail still not delivered after this long is bounced.
     pub give_up: Duration,
-    /// How long the delivery thread waits for the next MTA's connection and each reply.
-    pub relay_timeout: Duration,
+    /// How long the delivery thread waits for the next MTA's replies.
+    pub relay_timeouts: Timeouts,
 }
 
 impl Mta {
@@ -72,7 +73,7 @@ impl Mta {
             routes: HashMap::new(),
             queue: None,
             retry: default_retry(),
-            relay_timeout: Duration::from_secs(300),
+            relay_timeouts: Timeouts::rfc5321(),
             give_up: Duration::from_secs(5 * 86_400),
             resolver: None,
             mx_port: 25,

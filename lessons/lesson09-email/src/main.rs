@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::Parser;
+use lesson09_email::client::Timeouts;
 use lesson09_email::imap::IMAP_SERVER;
 use lesson09_email::maildir::{Maildir, STALE_AFTER};
 use lesson09_email::queue::Queue;
@@ -59,10 +60,11 @@ struct Args {
     /// sina.test=127.0.0.1:2526. Relayed mail waits in DIR/.queue until it is there.
     #[arg(long = "route", value_name = "DOMAIN=HOST:PORT")]
     routes: Vec<Route>,
-    /// Seconds to wait for the next MTA's connection and each of its replies
-    /// (RFC 5321 section 4.5.3.2 suggests 5 minutes).
-    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
-    relay_timeout: u64,
+    /// Seconds to wait for the next MTA's connection and each of its replies.
+    /// Without it, RFC 5321's waits per command: 5 minutes for the greeting,
+    /// MAIL and RCPT, 2 for DATA, 3 per block of the message, 10 after the ".".
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    relay_timeout: Option<u64>,
     /// How long to wait before trying a deferred mail again: after the first
     /// failed attempt, the second, ...; the last wait repeats (default 30m, as
     /// RFC 5321 asks). E.g. 1s,5s,30s for a classroom.
@@ -124,7 +126,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         .collect();
     mta.relay_from = args.relay_from;
     mta.routes = args.routes.into_iter().map(|r| (r.domain, r.hop)).collect();
-    mta.relay_timeout = Duration::from_secs(args.relay_timeout);
+    if let Some(secs) = args.relay_timeout {
+        mta.relay_timeouts = Timeouts::all(Duration::from_secs(secs));
+    }
     mta.give_up = args.give_up.0.iter().sum();
     mta.mx_port = args.mx_port;
     if args.mx {

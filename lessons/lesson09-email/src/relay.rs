@@ -294,7 +294,7 @@ fn attempt(mta: &Mta, hops: &[String], from: &str, to: &[Address], message: &[u8
                 continue;
             }
         };
-        match SmtpClient::connect(&addr, mta.relay_timeout, None) {
+        match SmtpClient::connect(&addr, mta.relay_timeouts.greeting, None) {
             Ok(client) => {
                 connected = Some(client);
                 break;
@@ -305,7 +305,7 @@ fn attempt(mta: &Mta, hops: &[String], from: &str, to: &[Address], message: &[u8
     let Some(mut client) = connected else {
         return Attempt::Failed(errors.join("; "));
     };
-    let sent = client.relay(from, to, message);
+    let sent = client.relay(from, to, message, &mta.relay_timeouts);
     client.quit();
     match sent {
         Ok(replies) => Attempt::Replies(replies),

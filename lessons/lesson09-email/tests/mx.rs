@@ -30,7 +30,7 @@ fn mx_hosts_in_order_the_next_on_failure_and_dns_errors_retried_or_bounced() {
     let mut mta = Mta::new(Maildir::open(dir.path()).unwrap(), Vec::new());
     mta.domains = vec!["163.test".into()];
     mta.retry = vec![Duration::from_secs(1)];
-    mta.relay_timeout = PATIENCE;
+    mta.relay_timeouts = lesson09_email::client::Timeouts::all(PATIENCE);
     mta.mx_port = sina.smtp.port();
     let mut dns = FakeResolver::default();
     let mx = |list: &[(u16, &str)]| Ok(list.iter().map(|(p, h)| (*p, h.to_string())).collect());

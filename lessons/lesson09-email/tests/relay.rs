@@ -332,3 +332,26 @@ fn a_mail_that_cannot_go_before_give_up_is_bounced_as_expired() {
     assert!(bounce.contains("Status: 4.4.7\n"), "{bounce}");
     assert!(bounce.contains(&hop), "names the hop it tried:\n{bounce}");
 }
+
+#[test]
+fn a_next_mta_that_never_answers_is_given_up_on_and_retried() {
+    // Connections are accepted by the kernel (the backlog), but nobody speaks.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hop = silent.local_addr().unwrap().to_string();
+    let args = relay_args(&hop);
+    let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+    args.extend(["--relay-timeout", "1"]);
+    let mta163 = Mail::start(&args);
+    send_to_friend(&mta163, "Anyone?\n");
+    let deferred = mta163.logged("<friend@sina.test> deferred");
+    assert!(
+        deferred.contains("no reply from the server within 1 s"),
+        "{deferred}"
+    );
+    assert_eq!(
+        queued(&mta163.maildir()),
+        1,
+        "still queued, to be tried again"
+    );
+    drop(silent);
+}
