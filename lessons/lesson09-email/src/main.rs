@@ -43,10 +43,10 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     max_connections: u64,
     /// Close a session that sends nothing for this many seconds (RFC 5321 asks for 300).
-    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = shared::cli::positive)]
     idle_timeout: u64,
     /// The same for IMAP, whose clients stay connected (RFC 3501 asks for 30 minutes).
-    #[arg(long, value_name = "SECS", default_value_t = 1800, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", default_value_t = 1800, value_parser = shared::cli::positive)]
     imap_idle_timeout: u64,
     /// A domain whose mail is stored here (repeatable). With none, all mail is
     /// stored here, whatever its domain.
@@ -63,7 +63,7 @@ struct Args {
     /// Seconds to wait for the next MTA's connection and each of its replies.
     /// Without it, RFC 5321's waits per command: 5 minutes for the greeting,
     /// MAIL and RCPT, 2 for DATA, 3 per block of the message, 10 after the ".".
-    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", value_parser = shared::cli::positive)]
     relay_timeout: Option<u64>,
     /// How long to wait before trying a deferred mail again: after the first
     /// failed attempt, the second, ...; the last wait repeats (default 30m, as

@@ -31,7 +31,7 @@ struct Args {
     #[arg(long, default_value = "")]
     subject: String,
     /// Seconds to wait for the server before giving up.
-    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = shared::cli::positive)]
     timeout: u64,
     /// Do not show the dialogue.
     #[arg(long, short)]
