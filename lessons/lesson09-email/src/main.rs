@@ -105,7 +105,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let maildir = Maildir::open(&args.maildir)
         .with_context(|| format!("cannot use {} as the maildir", args.maildir.display()))?;
     // Mail that was being received when an earlier run was killed.
-    let stale = maildir
+    let mut stale = maildir
         .remove_stale(STALE_AFTER)
         .with_context(|| format!("cannot clean up {}", args.maildir.display()))?;
     if args.users.is_empty() {
@@ -141,6 +141,10 @@ fn run(args: Args) -> anyhow::Result<()> {
     if !mta.domains.is_empty() {
         let queue = Queue::open(mta.maildir.root())
             .with_context(|| format!("cannot make a queue in {}", args.maildir.display()))?;
+        // Half-queued mail from a crash: never answered 250, so nothing is lost.
+        stale += queue
+            .remove_leftovers(STALE_AFTER)
+            .with_context(|| format!("cannot clean up {}", queue.dir().display()))?;
         mta.queue = Some(queue);
     }
     announce(smtp.local_addr()?);
@@ -150,7 +154,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     log(format_args!("Storing mail in {}", root.display()));
     if stale > 0 {
         log(format_args!(
-            "Removed {stale} unfinished files older than 36 hours from tmp/ folders"
+            "Removed {stale} unfinished files older than 36 hours from tmp/ folders and the queue"
         ));
     }
     serve(&smtp, &pop3, &imap, std::sync::Arc::new(mta), &shutdown)?;

@@ -262,6 +262,35 @@ impl Queue {
         Ok(())
     }
 
+    /// Removes what a crash left behind, if older than `age`: a `.msg` whose `.env`
+    /// was never written (that mail was never answered `250`, so its sender still has
+    /// it) and a `.env.tmp` that was never renamed (the `.env` before it still holds
+    /// the state). Returns how many files went.
+    ///
+    /// Only *old* files, as for the maildir's `tmp/`: a mail being queued right now
+    /// is a `.msg` whose `.env` comes a moment later.
+    pub fn remove_leftovers(&self, age: Duration) -> io::Result<usize> {
+        let mut removed = 0;
+        for file in fs::read_dir(&self.dir)? {
+            let file = file?;
+            let name = file.file_name().to_string_lossy().into_owned();
+            let orphan = match name.strip_suffix(".msg") {
+                Some(id) => !self.dir.join(format!("{id}.env")).exists(),
+                None => name.ends_with(".env.tmp"),
+            };
+            let old = file
+                .metadata()?
+                .modified()?
+                .elapsed()
+                .is_ok_and(|e| e > age);
+            if orphan && old {
+                fs::remove_file(file.path())?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     /// The message bytes of an entry.
     pub fn message(&self, id: &str) -> io::Result<Vec<u8>> {
         fs::read(self.dir.join(format!("{id}.msg")))
@@ -353,5 +382,37 @@ mod tests {
         again.remove(&id).unwrap();
         assert!(again.entries().unwrap().is_empty());
         assert!(!again.dir().join(format!("{id}.msg")).exists());
+    }
+
+    #[test]
+    fn what_a_crash_left_behind_is_removed_but_queued_mail_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = Queue::open(dir.path()).unwrap();
+        let message = dir.path().join("m");
+        fs::write(&message, "Subject: x\n\nhi\n").unwrap();
+        let id = queue
+            .add(
+                &message,
+                "me@163.test",
+                &["friend@sina.test".parse().unwrap()],
+            )
+            .unwrap();
+        // A crash between the two files of the next mail, and one mid-save.
+        fs::write(queue.dir().join("orphan.msg"), "Subject: y\n\nlost\n").unwrap();
+        fs::write(queue.dir().join(format!("{id}.env.tmp")), "half").unwrap();
+        // Nothing is old enough yet: a mail may be entering the queue right now.
+        assert_eq!(
+            queue.remove_leftovers(Duration::from_secs(3600)).unwrap(),
+            0
+        );
+        assert_eq!(queue.remove_leftovers(Duration::ZERO).unwrap(), 2);
+        assert!(!queue.dir().join("orphan.msg").exists());
+        assert!(!queue.dir().join(format!("{id}.env.tmp")).exists());
+        let entries = queue.entries().unwrap();
+        assert!(
+            matches!(&entries[..], [Ok(entry)] if entry.id == id),
+            "{entries:?}"
+        );
+        assert_eq!(queue.message(&id).unwrap(), b"Subject: x\n\nhi\n");
     }
 }
