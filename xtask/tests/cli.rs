@@ -1,6 +1,7 @@
 //! The course's command-line conventions, for `cargo xtask` too: `--help` exits 0,
 //! a usage error exits 2 with the usage, an unknown exercise is a usage error.
 
+use std::io::Write;
 use std::process::Command;
 
 fn xtask(args: &[&str]) -> (i32, String, String) {
@@ -57,4 +58,43 @@ fn an_unknown_exercise_is_a_usage_error_naming_the_known_ones() {
         );
         assert!(stderr.contains("Usage:"), "{task}: {stderr}");
     }
+}
+
+/// `doctor` names what is missing and the lessons that need it. With a `PATH` that
+/// holds only Rust's tools, `nc` and `curl` cannot be found, whatever this machine has.
+#[test]
+fn doctor_names_a_missing_tool_and_what_needs_it() {
+    let cargo = Command::new("rustup")
+        .args(["which", "cargo"])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string());
+    let Some(cargo) = cargo else {
+        // Straight to stderr: the harness hides `eprintln!` of a passing test.
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: skipping doctor's test: rustup is not installed, so Rust's bin folder is unknown"
+        );
+        return;
+    };
+    let rust_bin = std::path::Path::new(&cargo).parent().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("doctor")
+        .env("PATH", rust_bin)
+        .output()
+        .expect("xtask runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "Rust is there: {stdout}");
+    assert!(stdout.contains("  ok       rust"), "{stdout}");
+    let nc = stdout
+        .lines()
+        .find(|l| l.contains(" nc "))
+        .unwrap_or_default();
+    assert!(nc.starts_with("  MISSING  nc"), "{stdout}");
+    assert!(
+        nc.contains("lessons 2, 3, 5, 9") && nc.contains("netcat-openbsd"),
+        "{nc}"
+    );
+    assert!(stdout.contains("thing(s) missing or busy"), "{stdout}");
 }
