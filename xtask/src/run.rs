@@ -114,7 +114,18 @@ pub fn build(krate: &Crate) -> anyhow::Result<Result<PathBuf, String>> {
         .output()
         .context("cannot run cargo")?;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let exe = stdout
+    let exe =
+        grade_artifacts(&stdout).find_map(|msg| msg["executable"].as_str().map(PathBuf::from));
+    match exe {
+        Some(exe) if out.status.success() => Ok(Ok(exe)),
+        _ => Ok(Err(first_error(&String::from_utf8_lossy(&out.stderr)))),
+    }
+}
+
+/// The messages of cargo's `--message-format json` output that announce a built
+/// `grade` test binary.
+fn grade_artifacts(stdout: &str) -> impl Iterator<Item = serde_json::Value> + '_ {
+    stdout
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|msg| {
@@ -122,11 +133,6 @@ pub fn build(krate: &Crate) -> anyhow::Result<Result<PathBuf, String>> {
                 && msg["target"]["name"] == "grade"
                 && msg["profile"]["test"] == true
         })
-        .find_map(|msg| msg["executable"].as_str().map(PathBuf::from));
-    match exe {
-        Some(exe) if out.status.success() => Ok(Ok(exe)),
-        _ => Ok(Err(first_error(&String::from_utf8_lossy(&out.stderr)))),
-    }
 }
 
 /// Builds the `grade` test of every member of a workspace in one cargo run (going on
@@ -156,14 +162,7 @@ pub fn build_workspace(
         .stderr(Stdio::null())
         .output()
         .context("cannot run cargo")?;
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|msg| {
-            msg["reason"] == "compiler-artifact"
-                && msg["target"]["name"] == "grade"
-                && msg["profile"]["test"] == true
-        })
+    Ok(grade_artifacts(&String::from_utf8_lossy(&out.stdout))
         .filter_map(|msg| {
             Some((
                 PathBuf::from(msg["manifest_path"].as_str()?),
