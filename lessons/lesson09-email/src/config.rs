@@ -216,6 +216,27 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// For unit tests of the protocols: a server with one user, alice (password
+/// `secret`), and `mails` delivered to her INBOX, in a maildir that lives as long as
+/// the returned folder.
+#[cfg(test)]
+pub(crate) fn with_alice(mails: &[&str]) -> (tempfile::TempDir, Mta) {
+    let dir = tempfile::tempdir().unwrap();
+    let maildir = Maildir::open(dir.path()).unwrap();
+    let alice = Mailbox::new("alice").unwrap();
+    for text in mails {
+        let mut spooled = maildir.spool().unwrap();
+        for line in text.lines() {
+            spooled.write_line(line.as_bytes()).unwrap();
+        }
+        maildir
+            .deliver(spooled, std::slice::from_ref(&alice))
+            .unwrap();
+    }
+    let users = vec!["alice:secret".parse().unwrap()];
+    (dir, Mta::new(maildir, users))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -479,25 +479,8 @@ pub fn session(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::maildir::Maildir;
 
-    /// A server with one user, alice, and `mails` delivered to her.
-    fn mta(mails: &[&str]) -> (tempfile::TempDir, Mta) {
-        let dir = tempfile::tempdir().unwrap();
-        let maildir = Maildir::open(dir.path()).unwrap();
-        let alice = Mailbox::new("alice").unwrap();
-        for text in mails {
-            let mut spooled = maildir.spool().unwrap();
-            for line in text.lines() {
-                spooled.write_line(line.as_bytes()).unwrap();
-            }
-            maildir
-                .deliver(spooled, std::slice::from_ref(&alice))
-                .unwrap();
-        }
-        let users = vec!["alice:secret".parse().unwrap()];
-        (dir, Mta::new(maildir, users))
-    }
+    use crate::config::with_alice as mta;
 
     /// What the session does with a command line: the step, then its disk work.
     fn ask(pop3: &mut Pop3, line: &str) -> Reply {

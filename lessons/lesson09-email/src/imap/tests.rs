@@ -1,25 +1,8 @@
 //! The IMAP state machine, run on a `Vec<u8>` and a temporary maildir.
 
 use super::*;
-use crate::maildir::Maildir;
 
-/// A server with user alice and these mails in her INBOX.
-fn mta(mails: &[&str]) -> (tempfile::TempDir, Mta) {
-    let dir = tempfile::tempdir().unwrap();
-    let maildir = Maildir::open(dir.path()).unwrap();
-    let alice = Mailbox::new("alice").unwrap();
-    for text in mails {
-        let mut spooled = maildir.spool().unwrap();
-        for line in text.lines() {
-            spooled.write_line(line.as_bytes()).unwrap();
-        }
-        maildir
-            .deliver(spooled, std::slice::from_ref(&alice))
-            .unwrap();
-    }
-    let users = vec!["alice:secret".parse().unwrap()];
-    (dir, Mta::new(maildir, users))
-}
+use crate::config::with_alice as mta;
 
 /// Sends one command line (with `\r\n` inside for literals); returns the responses.
 fn ask(imap: &mut Imap, line: &str) -> String {
